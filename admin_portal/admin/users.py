@@ -1,0 +1,26 @@
+"""Platform users: stakeholders create the logins of restaurant owners and staff here."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Group, User
+
+from admin_portal.site import StakeholderPermissions
+
+PRIVILEGED_FIELDS = ("is_superuser", "groups", "user_permissions")
+
+# django.contrib.auth registered its own admins on this site; PanBot does not use groups.
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class PlatformUserAdmin(StakeholderPermissions, UserAdmin):
+    list_display = ["username", "email", "first_name", "last_name", "is_staff", "is_active"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += PRIVILEGED_FIELDS  # only superusers hand out superuser powers
+        return readonly

@@ -1,0 +1,55 @@
+"""The stakeholder's admin site: platform operators (Django staff users) only."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+
+def is_stakeholder(request: HttpRequest) -> bool:
+    user = request.user
+    return bool(user.is_active and user.is_staff)
+
+
+class PanBotAdminSite(admin.AdminSite):
+    """Every tenant's numbers, businesses and live calls, for the platform's operators."""
+
+    site_header = "PanBot operations"
+    site_title = "PanBot operations"
+    index_title = "Numbers, restaurants and live calls"
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        # Restaurant users (owners, managers, staff) are never Django staff; they use the dashboard.
+        return is_stakeholder(request)
+
+
+class StakeholderPermissions:
+    """Stakeholders may do everything a model admin allows; nobody else may do anything."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_stakeholder(request)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_stakeholder(request)
+
+    def has_add_permission(self, request: HttpRequest, *args) -> bool:
+        return is_stakeholder(request)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_stakeholder(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_stakeholder(request)
+
+
+class ReadOnlyPermissions(StakeholderPermissions):
+    """Visible to stakeholders, written only by the platform itself (calls, history)."""
+
+    def has_add_permission(self, request: HttpRequest, *args) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

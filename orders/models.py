@@ -1,0 +1,1 @@
+"""Menu and orders (models arrive with the orders issue)."""

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PanbotConfig(AppConfig):
+    name = "panbot"
+    verbose_name = "Platform"

@@ -1,0 +1,1 @@
+"""Settings package: `base` is what every process runs (configured by the environment); `test` adds test defaults."""

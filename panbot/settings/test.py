@@ -1,0 +1,22 @@
+"""Test settings: always real PostgreSQL and Redis (local defaults, overridable)."""
+
+import os
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/panbot")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/1")
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-used-anywhere-else-0123456789abcdef")
+os.environ.setdefault("CHANNEL_LAYER_PREFIX", "panbot-test")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+
+from panbot.settings.base import *  # noqa: F403
+from panbot.settings.base import DATABASE_VENDOR_IS_POSTGRES
+
+if not DATABASE_VENDOR_IS_POSTGRES:
+    raise RuntimeError("The test suite runs on PostgreSQL only; DATABASE_URL must point at PostgreSQL.")
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; tests only
+# Static files are collected at deploy time; tests render pages without them.
+MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise.")]  # noqa: F405
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+# No worker runs under pytest: tasks execute in-process, still enqueued on commit.
+CELERY_TASK_ALWAYS_EAGER = True

@@ -1,0 +1,1 @@
+"""Reservation settings and bookings (models arrive with the reservations issue)."""

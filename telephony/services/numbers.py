@@ -1,0 +1,119 @@
+"""Phone numbers and trunks: creation, settings, and assignment to businesses (with history)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from panbot.events import emit
+from restaurants.models import Business
+from telephony.models import NumberAssignment, PbxTrunk, SipNumber
+
+# What an owner or stakeholder may change on a number outside (re)assignment. The
+# number itself is its identity (history, call records); a new number is a new row.
+UPDATABLE_FIELDS = frozenset({"label", "trunk", "is_active", "max_concurrent_calls", "config_override"})
+
+
+def _number_payload(sip_number: SipNumber) -> dict[str, Any]:
+    return {"sip_number_id": sip_number.pk, "number": sip_number.number, "label": sip_number.label}
+
+
+@transaction.atomic
+def number_create(
+    *,
+    number: str,
+    by: Any,
+    label: str = "",
+    business: Business | None = None,
+    trunk: PbxTrunk | None = None,
+    is_active: bool = True,
+    max_concurrent_calls: int = 1,
+    config_override: dict[str, Any] | None = None,
+) -> SipNumber:
+    """Add a number to the platform's pool, assigned to `business` when given. Raises ValidationError."""
+    sip_number = SipNumber(
+        number=number,
+        label=label,
+        trunk=trunk,
+        is_active=is_active,
+        max_concurrent_calls=max_concurrent_calls,
+        config_override=config_override or {},
+    )
+    sip_number.full_clean()
+    sip_number.save()
+    if business is not None:
+        _assign(sip_number, business=business, by=by)
+    return sip_number
+
+
+@transaction.atomic
+def number_update(*, sip_number: SipNumber, by: Any, **changes: Any) -> SipNumber:
+    """Change a number's label, trunk, active flag, call limit or agent override. Raises ValidationError."""
+    unknown = set(changes) - UPDATABLE_FIELDS
+    if unknown:
+        raise TypeError(f"number_update cannot change {', '.join(sorted(unknown))}")
+    locked = SipNumber.objects.select_for_update().get(pk=sip_number.pk)
+    before = {field: getattr(locked, field) for field in changes}
+    for field, value in changes.items():
+        setattr(locked, field, value)
+    locked.full_clean()
+    if all(getattr(locked, field) == value for field, value in before.items()):
+        return locked  # nothing changed: no write, no event
+    locked.save()
+    if locked.business_id is not None:
+        emit(locked.business_id, "number.updated", _number_payload(locked))
+    return locked
+
+
+@transaction.atomic
+def number_assign(*, sip_number: SipNumber, business: Business, by: Any) -> SipNumber:
+    """Give the number to `business` (closing any previous holder's assignment); a no-op if it already has it."""
+    locked = SipNumber.objects.select_for_update().get(pk=sip_number.pk)
+    if locked.business_id == business.pk:
+        return locked
+    if locked.business_id is not None:
+        _release(locked, by=by)
+    _assign(locked, business=business, by=by)
+    return locked
+
+
+@transaction.atomic
+def number_unassign(*, sip_number: SipNumber, by: Any) -> SipNumber:
+    """Return the number to the unassigned pool; a no-op if it is already there."""
+    locked = SipNumber.objects.select_for_update().get(pk=sip_number.pk)
+    if locked.business_id is not None:
+        _release(locked, by=by)
+        locked.save(update_fields=["business", "assigned_by", "assigned_at"])
+    return locked
+
+
+def _assign(sip_number: SipNumber, *, business: Business, by: Any) -> None:
+    now = timezone.now()
+    sip_number.business = business
+    sip_number.assigned_by = by
+    sip_number.assigned_at = now
+    sip_number.save(update_fields=["business", "assigned_by", "assigned_at"])
+    NumberAssignment.objects.create(sip_number=sip_number, business=business, assigned_by=by, assigned_at=now)
+    emit(business, "number.assigned", _number_payload(sip_number))
+
+
+def _release(sip_number: SipNumber, *, by: Any) -> None:
+    # Calls already in progress keep their slot with the old business until they end;
+    # only new calls route to the new holder.
+    NumberAssignment.objects.filter(sip_number=sip_number, ended_at__isnull=True).update(
+        ended_at=timezone.now(), ended_by=by
+    )
+    emit(sip_number.business_id, "number.unassigned", _number_payload(sip_number))
+    sip_number.business = None
+    sip_number.assigned_by = None
+    sip_number.assigned_at = None
+
+
+@transaction.atomic
+def trunk_save(*, trunk: PbxTrunk) -> PbxTrunk:
+    """Create or update a PBX trunk after validating its addresses and region. Raises ValidationError."""
+    trunk.full_clean()
+    trunk.save()
+    return trunk

@@ -1,0 +1,59 @@
+"""Only stakeholders (Django staff users) enter the admin; restaurant users never do."""
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+ADMIN_PAGES = [
+    "admin:index",
+    "admin:telephony_sipnumber_changelist",
+    "admin:telephony_sipnumber_add",
+    "admin:telephony_activecall_changelist",
+    "admin:restaurants_business_changelist",
+]
+
+
+@pytest.mark.parametrize("page", ADMIN_PAGES)
+@pytest.mark.parametrize("role", ["owner", "manager", "staff"])
+def test_tenant_users_are_refused(client, business, member, role, page):
+    client.force_login(member(business, role))
+    response = client.get(reverse(page))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("admin:login"))
+
+
+def test_tenant_user_cannot_log_in_to_the_admin(client, business, member):
+    user = member(business, "owner")
+    response = client.post(
+        reverse("admin:login"), {"username": user.username, "password": "pw-for-tests-only", "next": "/admin/"}
+    )
+    assert response.status_code == 200
+    assert "correct username and password for a staff account" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_anonymous_is_sent_to_login(client):
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302 and response.url.startswith(reverse("admin:login"))
+
+
+def test_inactive_stakeholder_is_refused(client, stakeholder):
+    stakeholder.is_active = False
+    stakeholder.save()
+    client.force_login(stakeholder)
+    assert client.get(reverse("admin:index")).status_code == 302
+
+
+@pytest.mark.parametrize("page", ADMIN_PAGES)
+def test_stakeholder_sees_every_page(client, stakeholder, page):
+    client.force_login(stakeholder)
+    assert client.get(reverse(page)).status_code == 200
+
+
+def test_stakeholder_cannot_make_superusers(client, stakeholder, make_user):
+    other = make_user()
+    client.force_login(stakeholder)
+    page = client.get(reverse("admin:auth_user_change", args=[other.pk])).content.decode()
+    assert 'name="is_superuser"' not in page
+    assert 'name="is_staff"' in page
