@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
+import os
+import sys
 from collections.abc import Callable
 
 import pytest
@@ -13,6 +16,32 @@ from restaurants.models import Business, Membership
 from telephony.models import SipNumber
 
 _seq = itertools.count(1)
+
+# Provider and LiveKit credentials from a developer's shell must never reach a test.
+_CREDENTIALS = (
+    "LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET", "OPENAI_API_KEY", "LLM_API_KEY", "DEEPGRAM_API_KEY",
+    "LIVEKIT_INFERENCE_URL", "LIVEKIT_OBSERVABILITY_URL", "LIVEKIT_REMOTE_EOT_URL",
+)  # fmt: skip
+for _name in _CREDENTIALS:
+    os.environ.pop(_name, None)
+
+
+def _no_internet(event: str, args: tuple) -> None:
+    """Fail any connection that leaves this machine: tests talk to local services and fakes only."""
+    if event != "socket.connect":
+        return
+    address = args[1]
+    if not isinstance(address, tuple):
+        return  # unix sockets
+    try:
+        local = ipaddress.ip_address(address[0]).is_loopback
+    except ValueError:
+        local = address[0] == "localhost"
+    if not local:
+        raise ConnectionRefusedError(f"tests must not reach the network (tried {address[0]}:{address[1]})")
+
+
+sys.addaudithook(_no_internet)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -78,3 +107,16 @@ def make_number(db, stakeholder) -> Callable[..., SipNumber]:
         )
 
     return make
+
+
+@pytest.fixture
+def fake_livekit(settings):
+    """A local fake of LiveKit's server API, with the settings pointing at it."""
+    from tests.fakes.livekit import API_KEY, API_SECRET, FakeLiveKit
+
+    server = FakeLiveKit().start()
+    settings.LIVEKIT_URL = server.url
+    settings.LIVEKIT_API_KEY = API_KEY
+    settings.LIVEKIT_API_SECRET = API_SECRET
+    yield server
+    server.stop()

@@ -243,6 +243,51 @@ if LIVEKIT_URL and not (LIVEKIT_API_KEY and LIVEKIT_API_SECRET):
 LIVEKIT_ENABLED = bool(LIVEKIT_URL)
 AGENT_NAME = env.str("AGENT_NAME", default="panbot-agent")
 AGENT_MAX_SESSIONS = _int("AGENT_MAX_SESSIONS", 4, minimum=1, maximum=1000)
+# Heartbeat well inside the lease, so one lost beat does not cost the call its slot.
+AGENT_HEARTBEAT_SECONDS = _int("AGENT_HEARTBEAT_SECONDS", 5, minimum=1, maximum=60)
+# Caller silence: after this many seconds the agent asks once whether they are still there,
+# then ends the call if nothing comes back within the same time again.
+AGENT_SILENCE_SECONDS = _int("AGENT_SILENCE_SECONDS", 15, minimum=3, maximum=300)
+
+
+# --- Voice agent providers (read by run_agent; the web needs none of them) -----------------
+def _speech_spec(name: str, raw: str, *, providers: set[str], voice: bool) -> str:
+    """`provider:model` (STT) or `provider:model[:voice]` (TTS)."""
+    fields = raw.strip().split(":")
+    if not 2 <= len(fields) <= (3 if voice else 2) or fields[0] not in providers or not fields[1]:
+        shape = "provider:model" + ("[:voice]" if voice else "")
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} must look like {shape} with provider one of {', '.join(sorted(providers))}."
+        )
+    return raw.strip()
+
+
+def _speech_by_language(name: str, *, providers: set[str], voice: bool) -> dict[str, str]:
+    """`it=deepgram:nova-3,en=openai:gpt-4o-mini-transcribe`: a choice per agent language."""
+    choices = {}
+    for entry in env.list(name, default=[]):
+        language, sep, spec = entry.partition("=")
+        if not sep or not language.strip():
+            raise ImproperlyConfigured(f"{name}: {entry!r} must look like language=provider:model.")
+        choices[language.strip()] = _speech_spec(name, spec, providers=providers, voice=voice)
+    return choices
+
+
+STT_PROVIDERS = {"openai", "deepgram"}
+TTS_PROVIDERS = {"openai", "deepgram"}
+LLM_BASE_URL = _url("LLM_BASE_URL", schemes={"http", "https"})  # empty: OpenAI itself
+LLM_MODEL = env.str("LLM_MODEL", default="gpt-4.1-mini")
+LLM_API_KEY = env.str("LLM_API_KEY", default="")
+STT_DEFAULT = _speech_spec(
+    "STT_DEFAULT", env.str("STT_DEFAULT", default="openai:gpt-4o-mini-transcribe"), providers=STT_PROVIDERS, voice=False
+)
+STT_BY_LANGUAGE = _speech_by_language("STT_BY_LANGUAGE", providers=STT_PROVIDERS, voice=False)
+TTS_DEFAULT = _speech_spec(
+    "TTS_DEFAULT", env.str("TTS_DEFAULT", default="openai:gpt-4o-mini-tts:alloy"), providers=TTS_PROVIDERS, voice=True
+)
+TTS_BY_LANGUAGE = _speech_by_language("TTS_BY_LANGUAGE", providers=TTS_PROVIDERS, voice=True)
+OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")  # OpenAI speech (STT/TTS)
+DEEPGRAM_API_KEY = env.str("DEEPGRAM_API_KEY", default="")
 
 # --- Logging ------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()

@@ -5,7 +5,9 @@ from telephony.services.numbers import (
     number_create,
     number_unassign,
     number_update,
+    trunk_link_livekit,
     trunk_save,
+    trunk_unlink_livekit,
 )
 
 __all__ = [
@@ -13,5 +15,7 @@ __all__ = [
     "number_create",
     "number_unassign",
     "number_update",
+    "trunk_link_livekit",
     "trunk_save",
+    "trunk_unlink_livekit",
 ]

@@ -117,3 +117,15 @@ def trunk_save(*, trunk: PbxTrunk) -> PbxTrunk:
     trunk.full_clean()
     trunk.save()
     return trunk
+
+
+@transaction.atomic
+def trunk_link_livekit(*, trunk_id: int, livekit_trunk_id: str) -> None:
+    """Remember which LiveKit inbound trunk carries this PBX trunk (written by livekit_sync)."""
+    PbxTrunk.objects.filter(pk=trunk_id).update(livekit_trunk_id=livekit_trunk_id)
+
+
+@transaction.atomic
+def trunk_unlink_livekit(*, livekit_trunk_id: str) -> None:
+    """Forget a LiveKit inbound trunk that livekit_sync deleted."""
+    PbxTrunk.objects.filter(livekit_trunk_id=livekit_trunk_id).update(livekit_trunk_id="")
