@@ -116,9 +116,12 @@ def test_quantity_defaults_to_one_and_notes_are_kept(business, menu, taking_orde
         (lambda m: [pizza(m, 1)], "Margherita needs a choice of size."),
         (lambda m: [pizza(m, 1, m.normale, m.maxi)], "Margherita can have only one choice of size."),
         (lambda m: [pizza(m, 1, m.normale, m.acciughe)], "Acciughe is not available today for Margherita."),
-        (lambda m: [pizza(m, 1, m.normale, m.olive, m.olive)], "Olive was chosen 2 times for Margherita; choose it once."),
-        (lambda m: [{"item_id": m.cola.pk, "modifier_ids": [m.maxi.pk]}], "Option {maxi} is not offered with Coca-Cola."),
-        (lambda m: [{"item_id": m.cola.pk, "modifier_ids": 5}], "The options for Coca-Cola must be a list of option ids."),
+        (lambda m: [pizza(m, 1, m.normale, m.olive, m.olive)],
+         "Olive was chosen 2 times for Margherita; choose it once."),
+        (lambda m: [{"item_id": m.cola.pk, "modifier_ids": [m.maxi.pk]}],
+         "Option {maxi} is not offered with Coca-Cola."),
+        (lambda m: [{"item_id": m.cola.pk, "modifier_ids": 5}],
+         "The options for Coca-Cola must be a list of option ids."),
         (
             lambda m: [{"item_id": m.cola.pk, "notes": "x" * 201}],
             "The note on Coca-Cola is too long; keep it under 200 characters.",
@@ -230,13 +233,16 @@ def test_after_the_last_service_the_earliest_is_tomorrow(business, menu, taking_
     assert review.summary.endswith("Pickup tomorrow at 12:20.")
 
 
+TOO_SOON = "The earliest pickup is today at 20:20; we need 20 minutes to prepare an order."
+
+
 @pytest.mark.parametrize(
     ("now", "pickup", "message"),
     [
         ((18, 0), (*SATURDAY, 18, 45), "We open at 19:00 today; the earliest pickup is 19:20."),
         ((18, 0), (*SATURDAY, 19, 5), "We open at 19:00 today; the earliest pickup is 19:20."),
-        ((20, 0), (*SATURDAY, 20, 10), "The earliest pickup is today at 20:20; we need 20 minutes to prepare an order."),
-        ((20, 0), (*SATURDAY, 9, 0), "The earliest pickup is today at 20:20; we need 20 minutes to prepare an order."),
+        ((20, 0), (*SATURDAY, 20, 10), TOO_SOON),
+        ((20, 0), (*SATURDAY, 9, 0), TOO_SOON),
         ((20, 0), (*SATURDAY, 23, 30), "We are closed today at 23:30; the next pickup time is tomorrow at 12:20."),
         ((20, 0), (2026, 6, 14, 16, 0), "We open at 19:00 tomorrow; the earliest pickup is 19:20."),
         ((20, 0), (2026, 6, 15, 13, 0), "We take pickup orders for today or tomorrow only."),
