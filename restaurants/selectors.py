@@ -161,7 +161,10 @@ _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _TOKEN = re.compile(r"[a-z0-9]+")
 # A topic word matched in the answer counts for less than one matched in the question.
 _ANSWER_WEIGHT = 0.8
-FAQ_MIN_SCORE = 60.0
+# Below this a word pair is a coincidence of letters ("parking" / "bring" is 67), not a slip.
+_WORD_MIN = 75.0
+# The mean over the query's topic words: a third of them clearly matched, or more.
+FAQ_MIN_SCORE = 35.0
 
 
 def topic_words(text: str) -> list[str]:
@@ -169,17 +172,19 @@ def topic_words(text: str) -> list[str]:
     return [w for w in _TOKEN.findall(fold(text)) if w not in _STOPWORDS and len(w) > 1]
 
 
+def _best(word: str, candidates: list[str]) -> float:
+    if not candidates:
+        return 0.0
+    score = process.extractOne(word, candidates, scorer=fuzz.ratio)[1]
+    return score if score >= _WORD_MIN else 0.0
+
+
 def _faq_score(query_words: list[str], question_words: list[str], answer_words: list[str]) -> float:
     # Each topic word of the query scores its best fuzzy match (speech-to-text misspells
     # single words: "parkin", "glutten"); the entry's score is their mean.
     total = 0.0
     for word in query_words:
-        best = 0.0
-        if question_words:
-            best = process.extractOne(word, question_words, scorer=fuzz.ratio)[1]
-        if answer_words and best < 100:
-            best = max(best, _ANSWER_WEIGHT * process.extractOne(word, answer_words, scorer=fuzz.ratio)[1])
-        total += best
+        total += max(_best(word, question_words), _ANSWER_WEIGHT * _best(word, answer_words))
     return total / len(query_words)
 
 
