@@ -39,18 +39,23 @@ class Allergen(models.TextChoices):
 
 def validate_aliases(value: object) -> None:
     if not isinstance(value, list) or not all(isinstance(a, str) and a.strip() for a in value):
-        raise ValidationError('Give a list of names callers use for this item, e.g. ["marghe"].', code="invalid")
+        raise ValidationError(
+            'Give a list of names callers use for this item, e.g. ["marghe"].', code="invalid_aliases"
+        )
     if len(value) > ALIASES_MAX:
-        raise ValidationError(f"Give at most {ALIASES_MAX} aliases.", code="invalid")
+        raise ValidationError(f"Give at most {ALIASES_MAX} aliases.", code="invalid_aliases")
     too_long = [a for a in value if len(a) > ALIAS_MAX]
     if too_long:
-        raise ValidationError(f"Aliases are at most {ALIAS_MAX} characters: {', '.join(too_long)}.", code="invalid")
+        raise ValidationError(
+            f"Aliases are at most {ALIAS_MAX} characters: {', '.join(too_long)}.", code="invalid_aliases"
+        )
 
 
 def validate_allergens(value: object) -> None:
     codes = set(Allergen.values)
     if not isinstance(value, list) or any(code not in codes for code in value):
-        raise ValidationError(f"Give a list of allergens among {', '.join(Allergen.values)}.", code="invalid")
+        # Not code "invalid": the admin's JSON field would swap the message for "Enter a valid JSON."
+        raise ValidationError(f"Give a list of allergens among {', '.join(Allergen.values)}.", code="invalid_allergens")
 
 
 class MenuCategory(models.Model):
