@@ -11,7 +11,7 @@ from panbot.phone import to_e164
 from reservations.availability import SlotPlanner
 from reservations.models import Reservation, ReservationSettings
 from restaurants.models import Business
-from restaurants.schedule import wall_clock
+from restaurants.schedule import plural, wall_clock
 
 CALLER_RESERVATIONS_LIMIT = 10
 
@@ -61,7 +61,8 @@ def reservation_availability(*, business: Business, date: date, party_size: int)
         if date < planner.today:
             errors.add("date", "That date has already passed.", code="past")
         elif date > planner.last_day:
-            errors.add("date", f"We take bookings up to {settings.horizon_days} days ahead.", code="beyond_horizon")
+            ahead = plural(settings.horizon_days, "day")
+            errors.add("date", f"We take bookings up to {ahead} ahead.", code="beyond_horizon")
     errors.raise_if_any()
     assert planner is not None  # noqa: S101 (no errors means the business takes bookings)
     return [start.astimezone(business.tz) for start in planner.open_starts(date, party_size)]

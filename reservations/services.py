@@ -28,7 +28,7 @@ from reservations.models import (
 )
 from reservations.selectors import accepting_reservations, check_party_size, reservation_settings_get
 from restaurants.models import Business
-from restaurants.schedule import NonexistentTime, local_date, spoken_day, spoken_when, to_instant
+from restaurants.schedule import NonexistentTime, local_date, plural, spoken_day, spoken_when, to_instant
 from restaurants.selectors import user_may_act_for
 
 NAME_MAX = 100
@@ -117,10 +117,12 @@ def _check_start(
     if start < planner.now:
         errors.add("starts_at", "That time has already passed.", code="past")
         return
-    if local_date(start, planner.tz) > planner.last_day:
-        errors.add("starts_at", f"We take bookings up to {planner.settings.horizon_days} days ahead.", "beyond_horizon")
-        return
+    # The service day: a start after midnight belongs to the evening before (overnight hours).
     day = planner.service_day(start)
+    if (day or local_date(start, planner.tz)) > planner.last_day:
+        ahead = plural(planner.settings.horizon_days, "day")
+        errors.add("starts_at", f"We take bookings up to {ahead} ahead.", code="beyond_horizon")
+        return
     if day is None:
         local = local_date(start, planner.tz)
         if not planner.schedule.periods_on(local) and planner.schedule.period_at(start) is None:
@@ -132,7 +134,9 @@ def _check_start(
         errors.add("starts_at", f"We do not take bookings {when}{alternatives}.", code="not_a_slot")
         return
     if start < planner.earliest:
-        notice = f"We need at least {planner.settings.lead_minutes} minutes' notice for a booking"
+        minutes = planner.settings.lead_minutes
+        possessive = "1 minute's" if minutes == 1 else f"{minutes} minutes'"
+        notice = f"We need at least {possessive} notice for a booking"
         errors.add("starts_at", f"{notice}{_alternatives(planner, start, party_size, exclude_id)}.", code="too_soon")
         return
     bookings = planner.holding(start, start + planner.dining, exclude_id=exclude_id)

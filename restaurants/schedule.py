@@ -74,6 +74,11 @@ def local_date(at: datetime, tz: ZoneInfo) -> date:
     return at.astimezone(tz).date()
 
 
+def plural(count: int, unit: str) -> str:
+    """'1 day', '30 days', '60 minutes'."""
+    return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
+
+
 def day_name(day: date) -> str:
     return WEEKDAYS[day.weekday()]
 

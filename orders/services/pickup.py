@@ -9,7 +9,16 @@ from datetime import UTC, datetime, timedelta
 from orders.models import OrderSettings
 from panbot.errors import ErrorCollector
 from restaurants.models import Business
-from restaurants.schedule import NonexistentTime, Period, Schedule, local_date, spoken_day, spoken_when, to_instant
+from restaurants.schedule import (
+    NonexistentTime,
+    Period,
+    Schedule,
+    local_date,
+    plural,
+    spoken_day,
+    spoken_when,
+    to_instant,
+)
 
 # Earliest pickups are rounded up to this many minutes: "19:35" is easier to say and to plan than "19:33".
 ROUND_MINUTES = 5
@@ -93,7 +102,7 @@ class PickupPlanner:
         if at < self.now + self.lead:
             if self.earliest is None:
                 return f"We have no pickup times left {horizon}."
-            need = f"we need {self.settings.lead_time_minutes} minutes to prepare an order"
+            need = f"we need {plural(self.settings.lead_time_minutes, 'minute')} to prepare an order"
             return f"The earliest pickup is {self._when(self.earliest)}; {need}."
         day = local_date(at, self.tz)
         if day > self.last_day:

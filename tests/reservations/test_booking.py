@@ -1,6 +1,6 @@
 """Booking, finding, changing and cancelling tables, with every refusal in words a caller can hear."""
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 import pytest
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -396,3 +396,17 @@ def test_another_restaurant_can_neither_see_nor_touch_a_booking(business, outsid
         assert exc.value.messages == ["We could not find that reservation."]
     mine.refresh_from_db()
     assert (mine.status, mine.party_size) == ("confirmed", 2)
+
+
+def test_after_midnight_starts_belong_to_the_evening_before_even_on_the_horizon(business, morning, trattoria_hours, at):
+    from reservations.selectors import reservation_availability
+
+    trattoria_hours(business, [(5, time(22), time(2))])  # Saturday 22:00 to Sunday 02:00
+    ReservationSettings.objects.update(horizon_days=1)
+    at(2026, 6, 12, 10, 0)  # Friday: Saturday's service is the last one within the horizon
+    starts = reservation_availability(business=business, date=date(2026, 6, 13), party_size=2)
+    assert starts[-1] == local(2026, 6, 14, 1, 30)
+    assert book(business, day=(2026, 6, 14), hour=1, minute=30).starts_at == local(2026, 6, 14, 1, 30)
+    assert book_errors(business, day=(2026, 6, 14), hour=22).message_dict == {
+        "starts_at": ["We take bookings up to 1 day ahead."]
+    }
