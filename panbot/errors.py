@@ -35,4 +35,6 @@ class ErrorCollector:
 
     def raise_if_any(self) -> None:
         if self._errors:
-            raise ValidationError(self._errors)
+            # General problems ("not taking orders right now") are said first.
+            general = {NON_FIELD_ERRORS: self._errors[NON_FIELD_ERRORS]} if NON_FIELD_ERRORS in self._errors else {}
+            raise ValidationError({**general, **self._errors})

@@ -193,11 +193,9 @@ def reservation_book(
             return existing
 
     errors = ErrorCollector()
-    settings = reservation_settings_get(business)
-    accepting = accepting_reservations(business, settings, errors)
-    check_party_size(party_size, settings, errors)
+    check_party_size(party_size, reservation_settings_get(business), errors)
     start = _starts_at(starts_at, business, errors)
-    name = (name or "").strip()
+    name = str(name or "").strip()
     if not name:
         errors.add("name", "Tell us a name for the booking.")
     elif len(name) > NAME_MAX:
@@ -207,10 +205,10 @@ def reservation_book(
         errors.add(
             "phone",
             "We need a phone number to reach you about the booking."
-            if not (phone or "").strip()
+            if not str(phone or "").strip()
             else "That phone number does not look right; please say it again with the area code.",
         )
-    notes = (notes or "").strip()
+    notes = str(notes or "").strip()
     if len(notes) > NOTES_MAX:
         errors.add("notes", f"The note is too long; keep it under {NOTES_MAX} characters.")
     if call is not None and call.business_id != business.pk:
@@ -218,15 +216,18 @@ def reservation_book(
     if key is not None and len(key) > IDEMPOTENCY_KEY_MAX:
         errors.add("idempotency_key", f"The idempotency key is at most {IDEMPOTENCY_KEY_MAX} characters.")
 
-    locked = _lock_settings(business) if accepting else None
-    if locked is not None and key is not None:
-        # Under the lock a concurrent call with the same key has either committed or not begun.
-        existing = Reservation.objects.filter(business=business, idempotency_key=key).first()
-        if existing is not None:
-            return existing
-    planner = SlotPlanner(business, locked, timezone.now()) if locked is not None else None
-    if planner is not None and start is not None and not errors.has("party_size"):
-        _check_start(planner, start, party_size, errors)
+    locked = _lock_settings(business)
+    planner = None
+    if accepting_reservations(business, locked, errors):  # judged on the locked row: it may have just changed
+        assert locked is not None  # noqa: S101 (accepting implies settings)
+        if key is not None:
+            # Under the lock a concurrent call with the same key has either committed or not begun.
+            existing = Reservation.objects.filter(business=business, idempotency_key=key).first()
+            if existing is not None:
+                return existing
+        planner = SlotPlanner(business, locked, timezone.now())
+        if start is not None and not errors.has("party_size"):
+            _check_start(planner, start, party_size, errors)
     errors.raise_if_any()
     assert planner is not None and start is not None and e164 is not None  # noqa: S101 (no errors: all set)
 

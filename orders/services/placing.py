@@ -369,7 +369,7 @@ def order_place(
 
     errors = ErrorCollector()
     review = _review(business=business, items=items, fulfilment=fulfilment, pickup_at=pickup_at, errors=errors)
-    name = (customer_name or "").strip()
+    name = str(customer_name or "").strip()
     if not name:
         errors.add("customer_name", "Tell us a name for the order.")
     elif len(name) > CUSTOMER_NAME_MAX:
@@ -379,10 +379,10 @@ def order_place(
         errors.add(
             "customer_phone",
             "We need a phone number to reach you about the order."
-            if not (customer_phone or "").strip()
+            if not str(customer_phone or "").strip()
             else "That phone number does not look right; please say it again with the area code.",
         )
-    notes = (notes or "").strip()
+    notes = str(notes or "").strip()
     if len(notes) > ORDER_NOTES_MAX:
         errors.add("notes", f"The order note is too long; keep it under {ORDER_NOTES_MAX} characters.")
     if call is not None and call.business_id != business.pk:
