@@ -84,40 +84,42 @@ class PickupPlanner:
         """
         if requested is None:
             if self.earliest is None:
-                errors.add("pickup_at", f"We have no pickup times left {_horizon_text(self.settings.max_days_ahead)}.")
+                horizon = _horizon_text(self.settings.max_days_ahead)
+                errors.add("pickup_at", f"We have no pickup times left {horizon}.", code="no_pickup_times")
                 return None
             return self.earliest.astimezone(self.tz)
         try:
             at = to_instant(requested, self.tz).replace(second=0, microsecond=0)
         except NonexistentTime as exc:
-            errors.add("pickup_at", str(exc))
+            errors.add("pickup_at", str(exc), code="nonexistent_time")
             return None
         if any(w.contains(at) for w in self.windows):
             return at.astimezone(self.tz)
-        errors.add("pickup_at", self._refusal(at))
+        errors.add("pickup_at", *self._refusal(at))
         return None
 
-    def _refusal(self, at: datetime) -> str:
+    def _refusal(self, at: datetime) -> tuple[str, str]:
+        """Why `at` is refused, and the error code."""
         horizon = _horizon_text(self.settings.max_days_ahead)
         if at < self.now + self.lead:
             if self.earliest is None:
-                return f"We have no pickup times left {horizon}."
+                return f"We have no pickup times left {horizon}.", "no_pickup_times"
             need = f"we need {plural(self.settings.lead_time_minutes, 'minute')} to prepare an order"
-            return f"The earliest pickup is {self._when(self.earliest)}; {need}."
+            return f"The earliest pickup is {self._when(self.earliest)}; {need}.", "too_soon"
         day = local_date(at, self.tz)
         if day > self.last_day:
-            return f"We take pickup orders {horizon}."
+            return f"We take pickup orders {horizon}.", "beyond_horizon"
         following = next((w for w in self.windows if w.start > at), None)
         then = f"; the next pickup time is {self._when(following.start)}" if following else ""
         if self.schedule.is_closed_on(day) and self.schedule.period_at(at, include_end=True) is None:
             reason = self.schedule.closures[day]
-            return f"We are closed {spoken_day(day, self.today)}{f' ({reason})' if reason else ''}{then}."
+            return f"We are closed {spoken_day(day, self.today)}{f' ({reason})' if reason else ''}{then}.", "closed"
         if following is not None and local_date(following.start, self.tz) == day:
             opening = following.period.local_start
             return (
                 f"We open at {opening:%H:%M} {spoken_day(opening.date(), self.today)}; "
                 f"the earliest pickup is {following.start.astimezone(self.tz):%H:%M}."
-            )
+            ), "too_soon" if following.period.contains(at) else "closed"
         if following is not None:
-            return f"We are closed {self._when(at)}{then}."
-        return f"We are closed {self._when(at)} and have no pickup times left {horizon}."
+            return f"We are closed {self._when(at)}{then}.", "closed"
+        return f"We are closed {self._when(at)} and have no pickup times left {horizon}.", "no_pickup_times"

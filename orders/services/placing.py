@@ -129,11 +129,11 @@ def _review_line(
         return None
     item = items.get(item_id)
     if item is None:  # also another business's item: never say whose
-        errors.add("items", f"Item {item_id} is not on our menu.")
+        errors.add("items", f"Item {item_id} is not on our menu.", code="not_on_menu")
         return None
     ok = True
     if not item.is_available:
-        errors.add("items", f"{item.name} is sold out today.")
+        errors.add("items", f"{item.name} is sold out today.", code="sold_out")
         ok = False
     quantity = _as_int(raw.get("quantity", 1))
     if quantity is None or quantity < 1:
@@ -163,7 +163,7 @@ def _review_line(
             errors.add("items", f"{modifier.name} was chosen {times} times for {item.name}; choose it once.")
             ok = False
         if not modifier.is_available:
-            errors.add("items", f"{modifier.name} is not available today for {item.name}.")
+            errors.add("items", f"{modifier.name} is not available today for {item.name}.", code="sold_out")
             ok = False
         chosen.append(pair)
     per_group = Counter(group.pk for _m, group in chosen)
@@ -219,7 +219,7 @@ def _review(
     settings = order_settings_get(business)
     accepting = business.is_active and settings is not None and settings.accepting_orders
     if not accepting:
-        errors.add(None, f"{business.name} is not taking orders by phone right now.")
+        errors.add(None, f"{business.name} is not taking orders by phone right now.", code="not_accepting")
     if fulfilment != OrderFulfilment.PICKUP:
         errors.add("fulfilment", "We only take orders for pickup.")
 

@@ -199,6 +199,21 @@ def test_every_problem_is_reported_at_once_and_can_be_spoken(business, menu, tak
     assert "Margherita needs a choice of size." in spoken and "{" not in spoken
 
 
+def test_errors_carry_codes_a_program_can_act_on(business, menu, taking_orders, at):
+    at(*SATURDAY, 18, 0)
+    with pytest.raises(ValidationError) as exc:
+        order_review(
+            business=business,
+            items=[{"item_id": menu.lasagne.pk}, {"item_id": 999999}, pizza(menu, 1, menu.normale, menu.acciughe)],
+            pickup_at=local(*SATURDAY, 19, 5),
+        )
+    codes = {field: [e.code for e in errors] for field, errors in exc.value.error_dict.items()}
+    assert codes == {"items": ["sold_out", "not_on_menu", "sold_out"], "pickup_at": ["too_soon"]}
+    with pytest.raises(ValidationError) as exc:
+        order_review(business=business, items=[{"item_id": menu.cola.pk}], pickup_at=local(2026, 6, 14, 16, 0))
+    assert exc.value.error_dict["pickup_at"][0].code == "closed"
+
+
 def test_another_restaurants_item_is_just_not_on_the_menu(
     business, outsider_business, menu, make_menu, taking_orders, at
 ):
