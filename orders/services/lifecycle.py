@@ -11,6 +11,7 @@ from orders.models import Order, OrderStatus, OrderStatusChange
 from orders.payloads import order_payload
 from panbot.errors import NotFound
 from panbot.events import emit
+from restaurants.models import Business
 from restaurants.selectors import user_may_act_for
 
 _OPEN = (OrderStatus.NEW, OrderStatus.ACCEPTED, OrderStatus.PREPARING, OrderStatus.READY)
@@ -42,16 +43,19 @@ def _refusal(order: Order, to_status: str) -> str:
 
 
 @transaction.atomic
-def order_transition(*, order: Order, to_status: str, by: Any, reason: str = "") -> Order:
+def order_transition(
+    *, order: Order, to_status: str, by: Any, reason: str = "", business: Business | None = None
+) -> Order:
     """Move `order` to `to_status` if the kitchen's path allows it; records history and emits `order.updated`.
 
     `by` is the user acting (a member of the order's business or a stakeholder) or None for
-    the phone agent. Raises ValidationError for a refused move, NotFound when `by` may not see
-    the order. Returns the updated order (a fresh instance).
+    the phone agent; `business`, when given (the agent passes the call's), must be the
+    order's. Raises ValidationError for a refused move, NotFound when the order is not
+    theirs to see. Returns the updated order (a fresh instance).
     """
     if to_status not in OrderStatus.values:
         raise ValidationError({"to_status": [f"'{to_status}' is not an order status."]})
-    if not user_may_act_for(by, order.business_id):
+    if (business is not None and order.business_id != business.pk) or not user_may_act_for(by, order.business_id):
         raise NotFound({"order": ["We could not find that order."]})
     reason = (reason or "").strip()
     if len(reason) > REASON_MAX:

@@ -243,3 +243,18 @@ def test_orders_are_kept_a_week_back_from_now(business, menu, saturday):
     order = place(business, menu)
     Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(days=6, hours=23))
     assert order_find_for_caller(business, CALLER) == [order]
+
+
+def test_placing_costs_the_same_queries_for_one_line_or_many(business, menu, saturday):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(items):
+        with CaptureQueriesContext(connection) as captured:
+            order_place(business=business, items=items, customer_name="Q", customer_phone=CALLER)
+        return len(captured.captured_queries)
+
+    pizza = {"item_id": menu.margherita.pk, "modifier_ids": [menu.maxi.pk, menu.burrata.pk, menu.olive.pk]}
+    one = queries([pizza])
+    many = queries([pizza] * 10 + [{"item_id": menu.cola.pk}, {"item_id": menu.diavola.pk}])
+    assert one == many <= 20

@@ -120,3 +120,9 @@ def test_an_inactive_member_cannot_act(order, staff):
     staff.save()
     with pytest.raises(NotFound):
         order_transition(order=order, to_status="accepted", by=staff)
+
+
+def test_the_agent_passes_its_business_and_cannot_touch_another(order, business, outsider_business):
+    with pytest.raises(NotFound):
+        order_transition(order=order, to_status="cancelled", by=None, business=outsider_business)
+    assert order_transition(order=order, to_status="cancelled", by=None, business=business).status == "cancelled"

@@ -55,12 +55,14 @@ def test_seed_creates_the_demo_world(settings):
     assert "stakeholder" in output and "panbot-dev-stakeholder" in output
 
 
-def test_seed_twice_changes_nothing(settings):
+def test_seed_twice_changes_nothing_and_restores_the_demo_menu(settings):
     settings.DEBUG = True
     seed()
     first = counts()
+    MenuItem.objects.filter(name="Margherita").update(is_available=False, price=1)
     seed()
     assert counts() == first
+    assert MenuItem.objects.filter(name="Margherita", is_available=True, price="7.50").count() == 1
     assert NumberAssignment.objects.filter(ended_at__isnull=False).count() == 0
 
 
@@ -124,14 +126,6 @@ def test_seed_demo_orders_and_bookings_work_as_designed(settings, at):
     rules = ReservationSettings.objects.get(business=mario)
     assert (rules.seats_per_slot, rules.slot_minutes, rules.max_party_size) == (40, 30, 8)
     assert faq_search(mario, "parking")[0].question == "Is there parking nearby?"
-
-
-def test_seed_restores_the_demo_menu(settings):
-    settings.DEBUG = True
-    seed()
-    MenuItem.objects.filter(name="Margherita").update(is_available=False, price=1)
-    seed()
-    assert MenuItem.objects.filter(name="Margherita", is_available=True, price="7.50").count() == 1
 
 
 def test_seed_demo_logins_work(settings, client):
