@@ -96,7 +96,7 @@ class MenuItem(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["business", "category__position", "position", "name"]
+        ordering = ["business", "position", "name"]
         constraints = [
             models.UniqueConstraint(fields=["business", "name"], name="menuitem_unique_name"),
             models.CheckConstraint(condition=models.Q(price__gte=0), name="menuitem_price_non_negative"),
@@ -359,6 +359,10 @@ class OrderStatusChange(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(to_status__in=OrderStatus.values), name="orderstatuschange_to_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(from_status__in=["", *OrderStatus.values]),
+                name="orderstatuschange_from_status_valid",
             ),
         ]
 

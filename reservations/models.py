@@ -163,6 +163,10 @@ class ReservationStatusChange(models.Model):
                 condition=models.Q(to_status__in=ReservationStatus.values),
                 name="reservationstatuschange_to_status_valid",
             ),
+            models.CheckConstraint(
+                condition=models.Q(from_status__in=["", *ReservationStatus.values]),
+                name="reservationstatuschange_from_status_valid",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -8,7 +8,7 @@ previous one took; bookings of different businesses never wait for each other.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, NotRequired, TypedDict
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -26,6 +26,7 @@ from reservations.models import (
     ReservationStatus,
     ReservationStatusChange,
 )
+from reservations.payloads import reservation_payload
 from reservations.selectors import accepting_reservations, check_party_size, reservation_settings_get
 from restaurants.models import Business
 from restaurants.schedule import NonexistentTime, local_date, plural, spoken_day, spoken_when, to_instant
@@ -57,39 +58,6 @@ STATUS_PHRASES = {
     ReservationStatus.CANCELLED: "cancelled",
     ReservationStatus.NO_SHOW: "marked as a no-show",
 }
-
-
-class ReservationPayload(TypedDict):
-    """What the staff feed receives in `reservation.created` / `reservation.updated`."""
-
-    reservation_id: int
-    status: str
-    previous_status: NotRequired[str]
-    name: str
-    phone: str
-    party_size: int
-    starts_at: str  # ISO 8601 in the business's time zone
-    ends_at: str
-    notes: str
-    call_id: int | None
-
-
-def reservation_payload(reservation: Reservation, *, previous_status: str | None = None) -> ReservationPayload:
-    tz = reservation.business.tz
-    payload: ReservationPayload = {
-        "reservation_id": reservation.pk,
-        "status": reservation.status,
-        "name": reservation.name,
-        "phone": reservation.phone,
-        "party_size": reservation.party_size,
-        "starts_at": reservation.starts_at.astimezone(tz).isoformat(),
-        "ends_at": reservation.ends_at.astimezone(tz).isoformat(),
-        "notes": reservation.notes,
-        "call_id": reservation.call_id,
-    }
-    if previous_status is not None:
-        payload["previous_status"] = previous_status
-    return payload
 
 
 def _alternatives(planner: SlotPlanner, start: datetime, party_size: int, exclude_id: int | None) -> str:
