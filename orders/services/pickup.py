@@ -88,6 +88,9 @@ class PickupPlanner:
                 errors.add("pickup_at", f"We have no pickup times left {horizon}.", code="no_pickup_times")
                 return None
             return self.earliest.astimezone(self.tz)
+        if not isinstance(requested, datetime):
+            errors.add("pickup_at", "Tell us the pickup time as a date and time.")
+            return None
         try:
             at = to_instant(requested, self.tz).replace(second=0, microsecond=0)
         except NonexistentTime as exc:

@@ -203,11 +203,10 @@ def _summary(lines: Sequence[ReviewLine], total: Decimal, business: Business, pi
     currency = business.currency
     parts = []
     for line in lines:
-        text = f"{line.quantity} {line.name}"
-        if line.modifiers:
-            text += f" ({', '.join(m.name for m in line.modifiers)})"
+        details = ", ".join(m.name for m in line.modifiers)
         if line.notes:
-            text += f", note: {line.notes}"
+            details += f"{'; ' if details else ''}note: {line.notes}"
+        text = f"{line.quantity} {line.name}{f' ({details})' if details else ''}"
         parts.append(f"{text}: {_money(line.line_total, currency)}")
     pickup = spoken_when(pickup_at, timezone.now(), business.tz)
     return f"{'; '.join(parts)}. Total {_money(total, currency)}. Pickup {pickup}."

@@ -93,7 +93,9 @@ def test_quantity_defaults_to_one_and_notes_are_kept(business, menu, taking_orde
     at(*SATURDAY, 18, 0)
     review = order_review(business=business, items=[{"item_id": menu.cola.pk, "notes": "  very cold  "}])
     assert (review.lines[0].quantity, review.lines[0].notes) == (1, "very cold")
-    assert review.summary.startswith("1 Coca-Cola, note: very cold: 3.00 EUR.")
+    assert review.summary.startswith("1 Coca-Cola (note: very cold): 3.00 EUR.")
+    notes = order_review(business=business, items=[pizza(menu, 1, menu.normale, notes="well done")]).summary
+    assert notes.startswith("1 Margherita (Normale; note: well done): 8.00 EUR.")
 
 
 # --- Every rule, with its message ---------------------------------------------------------------------------
@@ -284,6 +286,13 @@ def test_naive_pickup_is_the_restaurants_local_time_and_utc_works_too(business, 
         business=business, items=[{"item_id": menu.cola.pk}], pickup_at=datetime.fromisoformat("2026-06-13T18:00Z")
     )
     assert naive.pickup_at == utc.pickup_at == local(*SATURDAY, 20, 0)
+
+
+def test_a_pickup_time_must_be_a_datetime(business, menu, taking_orders, at):
+    at(*SATURDAY, 18, 0)
+    assert review_errors(business, [{"item_id": menu.cola.pk}], pickup_at="19:30") == {
+        "pickup_at": ["Tell us the pickup time as a date and time."]
+    }
 
 
 def test_a_closure_date_refuses_pickups_and_names_the_reason(business, menu, taking_orders, at):
