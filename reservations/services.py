@@ -305,7 +305,8 @@ def reservation_transition(
         elif not ALLOWED_TRANSITIONS[previous]:
             message = f"This reservation is {label}; it cannot change any more."
         else:
-            message = f"A reservation that is {label} cannot become {ReservationStatus(to_status).label.lower()}."
+            target = "a no-show" if to_status == ReservationStatus.NO_SHOW else STATUS_PHRASES[to_status]
+            message = f"A reservation that is {label} cannot become {target}."
         raise ValidationError({"to_status": [message]})
     if to_status == ReservationStatus.CANCELLED and reservation.starts_at <= timezone.now():
         raise ValidationError({"to_status": ["This reservation has already started; it cannot be cancelled."]})

@@ -363,6 +363,7 @@ def test_the_evening_of_a_booking(business, morning, member):
     [
         ([], "completed", "A reservation that is confirmed cannot become completed."),
         (["seated"], "cancelled", "A reservation that is seated cannot become cancelled."),
+        (["seated"], "no_show", "A reservation that is seated cannot become a no-show."),
         (["seated", "completed"], "no_show", "This reservation is completed; it cannot change any more."),
         (["no_show"], "seated", "This reservation is marked as a no-show; it cannot change any more."),
         ([], "confirmed", "This reservation is already confirmed."),
