@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from restaurants import services
-from restaurants.models import Business, Membership
+from restaurants.models import Business, FaqEntry, Membership
 
 
 @dataclass(frozen=True)
@@ -88,3 +88,41 @@ def seed_businesses() -> tuple[dict[str, Business], list[DemoLogin], object]:
             logins.append(login)
         businesses[spec["slug"]] = business
     return businesses, logins, stakeholder
+
+
+FAQ = {
+    "trattoria-da-mario": [
+        ("Do you have gluten-free options?",
+         "Any pasta dish can be made with gluten-free pasta for 2 euros more. Our pizza dough contains gluten, "
+         "so we cannot make a gluten-free pizza."),
+        ("Is there parking nearby?",
+         "We have no parking of our own; the Sant'Ambrogio garage is a five-minute walk away."),
+        ("Can I bring my dog?", "Yes, well-behaved dogs are welcome inside and on the terrace."),
+        ("Do you have vegetarian or vegan dishes?",
+         "Yes: Margherita, Marinara and Penne all'arrabbiata are vegetarian; Marinara and the arrabbiata are vegan."),
+        ("Do you deliver?", "We do not deliver. Order by phone and pick it up at the restaurant."),
+        ("Which payment methods do you accept?", "Cash, all major credit and debit cards, and contactless."),
+        ("Do you have high chairs for children?", "Yes, we have high chairs; mention it when you book."),
+    ],
+    "sushi-zen": [
+        ("Do you have vegetarian sushi?", "Yes, ask for our avocado, cucumber and pickled radish maki."),
+        ("Do you deliver?", "No, we only serve at the restaurant and for pickup."),
+        ("Is your fish fresh?", "Our fish arrives every morning and is blast-frozen as the law requires for raw fish."),
+    ],
+}  # fmt: skip
+
+
+@transaction.atomic
+def seed_faq(*, businesses: dict[str, Business]) -> list[FaqEntry]:
+    """Create or restore the demo FAQ entries (idempotent: matched by question)."""
+    entries = []
+    for slug, rows in FAQ.items():
+        for position, (question, answer) in enumerate(rows):
+            entry = FaqEntry.objects.filter(business=businesses[slug], question=question).first() or FaqEntry(
+                business=businesses[slug], question=question
+            )
+            entry.answer = answer
+            entry.position = position
+            entry.is_active = True
+            entries.append(services.faq_entry_save(entry=entry))
+    return entries

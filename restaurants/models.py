@@ -170,3 +170,28 @@ class Closure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.business} closed {self.date}"
+
+
+class FaqEntry(models.Model):
+    """A question callers ask and the answer the agent gives (parking, allergens, dogs, ...)."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="faq_entries")
+    question = models.CharField(max_length=300)
+    answer = models.TextField(validators=[MaxLengthValidator(2000)])
+    is_active = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order in lists and prompts (lowest first).")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "FAQ entry"
+        verbose_name_plural = "FAQ entries"
+        ordering = ["business", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["business", "question"], name="faq_unique_question"),
+            models.CheckConstraint(condition=~models.Q(question=""), name="faq_question_not_empty"),
+            models.CheckConstraint(condition=~models.Q(answer=""), name="faq_answer_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.question

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from restaurants.models import Business, Closure, Membership, OpeningHours
+from restaurants.models import Business, Closure, FaqEntry, Membership, OpeningHours
 
 
 @transaction.atomic
@@ -88,3 +88,11 @@ def closure_set(*, business: Business, date: Any, reason: str = "") -> Closure:
 @transaction.atomic
 def closure_remove(*, closure: Closure) -> None:
     closure.delete()
+
+
+@transaction.atomic
+def faq_entry_save(*, entry: FaqEntry) -> FaqEntry:
+    """Create or update an FAQ entry after validating it. Raises ValidationError."""
+    entry.full_clean()
+    entry.save()
+    return entry

@@ -7,8 +7,13 @@ import itertools
 import os
 import sys
 from collections.abc import Callable
+from datetime import datetime, time
+from decimal import Decimal
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.db import connection
 
@@ -107,6 +112,113 @@ def make_number(db, stakeholder) -> Callable[..., SipNumber]:
         )
 
     return make
+
+
+# --- Menu, orders and bookings -------------------------------------------------------------------
+
+ROME = ZoneInfo("Europe/Rome")
+# Lunch and dinner Tuesday to Sunday; closed on Mondays (as the demo trattoria).
+TRATTORIA_HOURS = [(day, *period) for day in range(1, 7) for period in ((time(12), time(15)), (time(19), time(23)))]
+
+
+@pytest.fixture
+def at():
+    """Freeze the clock at a local time in Rome: `at(2026, 6, 13, 18, 0)` (a Saturday)."""
+    travellers = []
+
+    def travel(*args: int, tz: ZoneInfo = ROME):
+        if travellers:
+            travellers.pop().stop()
+        traveller = time_machine.travel(datetime(*args, tzinfo=tz), tick=False)
+        traveller.start()
+        travellers.append(traveller)
+
+    yield travel
+    for traveller in travellers:
+        traveller.stop()
+
+
+@pytest.fixture
+def make_menu(db) -> Callable[..., SimpleNamespace]:
+    """A small menu: Margherita with a required size and optional extras, a sold-out item, a drink."""
+    from orders.models import MenuCategory, MenuItem, Modifier, ModifierGroup
+
+    def make(business: Business) -> SimpleNamespace:
+        pizze = MenuCategory.objects.create(business=business, name="Pizze", position=0)
+        drinks = MenuCategory.objects.create(business=business, name="Bevande", position=1)
+        margherita = MenuItem.objects.create(
+            business=business, category=pizze, name="Margherita", price=Decimal("8.00"), aliases=["marghe"],
+            allergens=["gluten", "milk"], description="Tomato, mozzarella, basil",
+        )  # fmt: skip
+        size = ModifierGroup.objects.create(item=margherita, name="Size", min_selected=1, max_selected=1)
+        normale = Modifier.objects.create(group=size, name="Normale", price_delta=Decimal("0.00"), position=0)
+        maxi = Modifier.objects.create(group=size, name="Maxi", price_delta=Decimal("4.00"), position=1)
+        extras = ModifierGroup.objects.create(
+            item=margherita, name="Extra toppings", min_selected=0, max_selected=2, position=1
+        )
+        burrata = Modifier.objects.create(group=extras, name="Burrata", price_delta=Decimal("3.00"), position=0)
+        olive = Modifier.objects.create(group=extras, name="Olive", price_delta=Decimal("1.00"), position=1)
+        acciughe = Modifier.objects.create(
+            group=extras, name="Acciughe", price_delta=Decimal("1.50"), is_available=False, position=2
+        )
+        diavola = MenuItem.objects.create(
+            business=business, category=pizze, name="Diavola", price=Decimal("9.50"), position=1
+        )
+        lasagne = MenuItem.objects.create(
+            business=business, category=pizze, name="Lasagne al forno", price=Decimal("11.00"), is_available=False,
+            position=2,
+        )  # fmt: skip
+        tiramisu = MenuItem.objects.create(
+            business=business, category=pizze, name="Tiramisù", price=Decimal("6.00"), position=3
+        )
+        cola = MenuItem.objects.create(
+            business=business, category=drinks, name="Coca-Cola", price=Decimal("3.00"), aliases=["coke"]
+        )
+        return SimpleNamespace(
+            margherita=margherita, size=size, normale=normale, maxi=maxi, extras=extras, burrata=burrata,
+            olive=olive, acciughe=acciughe, diavola=diavola, lasagne=lasagne, tiramisu=tiramisu, cola=cola,
+        )  # fmt: skip
+
+    return make
+
+
+@pytest.fixture
+def menu(business, make_menu) -> SimpleNamespace:
+    return make_menu(business)
+
+
+@pytest.fixture
+def trattoria_hours():
+    from restaurants import services
+
+    def apply(business: Business, periods=TRATTORIA_HOURS) -> Business:
+        services.opening_hours_replace(business=business, periods=periods)
+        return business
+
+    return apply
+
+
+@pytest.fixture
+def taking_orders(business, trattoria_hours):
+    """`business` open as the demo trattoria and taking orders (20 minutes' lead, up to 10 per line)."""
+    from orders.models import OrderSettings
+
+    trattoria_hours(business)
+    return OrderSettings.objects.create(
+        business=business, lead_time_minutes=20, max_quantity_per_line=10, max_days_ahead=1
+    )
+
+
+@pytest.fixture
+def taking_bookings(business, trattoria_hours):
+    """`business` open as the demo trattoria and taking bookings with small numbers that are easy to fill."""
+    from reservations.models import ReservationSettings
+
+    trattoria_hours(business)
+    return ReservationSettings.objects.create(
+        business=business, slot_minutes=30, seats_per_slot=10, max_party_size=6, dining_minutes=90,
+        lead_minutes=60, horizon_days=30, last_seating_minutes=30,
+    )  # fmt: skip
 
 
 @pytest.fixture

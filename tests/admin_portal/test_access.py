@@ -11,6 +11,15 @@ ADMIN_PAGES = [
     "admin:telephony_sipnumber_add",
     "admin:telephony_activecall_changelist",
     "admin:restaurants_business_changelist",
+    "admin:restaurants_faqentry_changelist",
+    "admin:orders_menucategory_changelist",
+    "admin:orders_menuitem_changelist",
+    "admin:orders_menuitem_add",
+    "admin:orders_modifiergroup_changelist",
+    "admin:orders_ordersettings_changelist",
+    "admin:orders_order_changelist",
+    "admin:reservations_reservation_changelist",
+    "admin:reservations_reservationsettings_changelist",
 ]
 
 

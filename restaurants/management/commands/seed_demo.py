@@ -5,19 +5,27 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from orders.demo import seed_menus
 from panbot.phone import format_international
-from restaurants.demo import seed_businesses
+from reservations.demo import seed_reservation_settings
+from restaurants.demo import seed_businesses, seed_faq
 from telephony.demo import seed_numbers
 
 
 class Command(BaseCommand):
-    help = "Create the demo restaurants, phone numbers and logins. Idempotent. Refused when DEBUG is off."
+    help = (
+        "Create the demo restaurants, phone numbers, menus, FAQ, booking rules and logins. "
+        "Idempotent. Refused when DEBUG is off."
+    )
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
             raise CommandError("seed_demo creates logins with published passwords; it runs only with DEBUG=true.")
         businesses, logins, stakeholder = seed_businesses()
         numbers = seed_numbers(businesses=businesses, by=stakeholder)
+        menu_items = seed_menus(businesses=businesses)
+        faq = seed_faq(businesses=businesses)
+        booking_rules = seed_reservation_settings(businesses=businesses)
 
         self.stdout.write(self.style.SUCCESS("Demo data is in place."))
         self.stdout.write("\nPhone numbers:")
@@ -25,6 +33,14 @@ class Command(BaseCommand):
             holder = n.business.name if n.business_id else "unassigned pool"
             self.stdout.write(
                 f"  {format_international(n.number):<18} {n.label:<14} {holder} (limit {n.max_concurrent_calls})"
+            )
+        self.stdout.write("\nMenus, FAQ and booking rules:")
+        for slug, business in businesses.items():
+            faq_count = sum(1 for entry in faq if entry.business_id == business.pk)
+            rules = next(r for r in booking_rules if r.business_id == business.pk)
+            self.stdout.write(
+                f"  {business.name:<20} {menu_items[slug]} menu items, {faq_count} FAQ entries, "
+                f"{rules.seats_per_slot} seats, parties up to {rules.max_party_size}"
             )
         self.stdout.write("\nDevelopment logins (admin at /admin/ for the stakeholder):")
         for login in logins:

@@ -1,0 +1,36 @@
+"""Order and menu state changes. Entry points call these; nothing else writes orders models."""
+
+from orders.services.lifecycle import ALLOWED_TRANSITIONS, order_transition
+from orders.services.menu import (
+    menu_category_save,
+    menu_item_save,
+    menu_item_set_available,
+    modifier_group_save,
+    modifier_save,
+    order_settings_save,
+)
+from orders.services.placing import (
+    OrderLineInput,
+    OrderReview,
+    ReviewLine,
+    ReviewModifier,
+    order_place,
+    order_review,
+)
+
+__all__ = [
+    "ALLOWED_TRANSITIONS",
+    "OrderLineInput",
+    "OrderReview",
+    "ReviewLine",
+    "ReviewModifier",
+    "menu_category_save",
+    "menu_item_save",
+    "menu_item_set_available",
+    "modifier_group_save",
+    "modifier_save",
+    "order_place",
+    "order_review",
+    "order_settings_save",
+    "order_transition",
+]

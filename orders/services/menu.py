@@ -1,0 +1,61 @@
+"""Menu and order-settings changes (the admin and, later, the owner dashboard call these)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from orders.models import MenuCategory, MenuItem, Modifier, ModifierGroup, OrderSettings
+from panbot.errors import NotFound
+from restaurants.models import Business
+
+
+@transaction.atomic
+def menu_category_save(*, category: MenuCategory) -> MenuCategory:
+    """Create or update a menu category. Raises ValidationError."""
+    category.full_clean()
+    category.save()
+    return category
+
+
+@transaction.atomic
+def menu_item_save(*, item: MenuItem) -> MenuItem:
+    """Create or update a menu item (its category must be of the same business). Raises ValidationError."""
+    item.full_clean()
+    item.save()
+    return item
+
+
+@transaction.atomic
+def modifier_group_save(*, group: ModifierGroup) -> ModifierGroup:
+    """Create or update an item's modifier group. Raises ValidationError."""
+    group.full_clean()
+    group.save()
+    return group
+
+
+@transaction.atomic
+def modifier_save(*, modifier: Modifier) -> Modifier:
+    """Create or update an option of a modifier group. Raises ValidationError."""
+    modifier.full_clean()
+    modifier.save()
+    return modifier
+
+
+@transaction.atomic
+def menu_item_set_available(*, business: Business, item_id: int, is_available: bool) -> MenuItem:
+    """Mark an item of `business` sold out or back on. Raises NotFound for another business's item."""
+    item = MenuItem.objects.select_for_update().filter(business=business, pk=item_id).first()
+    if item is None:
+        raise NotFound({"item_id": ["That item is not on our menu."]})
+    if item.is_available != is_available:
+        item.is_available = is_available
+        item.save(update_fields=["is_available", "updated_at"])
+    return item
+
+
+@transaction.atomic
+def order_settings_save(*, settings: OrderSettings) -> OrderSettings:
+    """Create or update a business's order settings. Raises ValidationError."""
+    settings.full_clean()
+    settings.save()
+    return settings

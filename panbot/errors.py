@@ -1,0 +1,40 @@
+"""Errors services raise: one ValidationError listing every problem, each a sentence a caller can hear.
+
+`" ".join(exc.messages)` is what the voice agent says; `exc.message_dict` is an API's 400 body;
+`exc.error_dict[field][i].code` tells a program which rule failed (e.g. "party_too_large").
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+
+class NotFound(ValidationError):
+    """A tenant-scoped lookup found nothing (or found another business's row): an API answers 404.
+
+    It is a ValidationError, so code that speaks or returns validation errors handles it unchanged.
+    """
+
+
+class ErrorCollector:
+    """Gathers every problem before raising, so the caller hears all of them at once, not one per try."""
+
+    def __init__(self) -> None:
+        self._errors: dict[str, list[ValidationError]] = {}
+
+    def add(self, field: str | None, message: str, code: str = "invalid") -> None:
+        errors = self._errors.setdefault(field or NON_FIELD_ERRORS, [])
+        if all(e.message != message for e in errors):  # the same sentence twice helps nobody on the phone
+            errors.append(ValidationError(message, code=code))
+
+    def __bool__(self) -> bool:
+        return bool(self._errors)
+
+    def has(self, field: str) -> bool:
+        return field in self._errors
+
+    def raise_if_any(self) -> None:
+        if self._errors:
+            # General problems ("not taking orders right now") are said first.
+            general = {NON_FIELD_ERRORS: self._errors[NON_FIELD_ERRORS]} if NON_FIELD_ERRORS in self._errors else {}
+            raise ValidationError({**general, **self._errors})
