@@ -203,6 +203,12 @@ class CallRecord(models.Model):
                 condition=models.Q(duration_seconds__isnull=True) | models.Q(duration_seconds__gte=0),
                 name="callrecord_duration_non_negative",
             ),
+            # call_end and the reaper rely on it: a record is live exactly while it has no end.
+            models.CheckConstraint(
+                condition=models.Q(status="in_progress", ended_at__isnull=True)
+                | (~models.Q(status="in_progress") & models.Q(ended_at__isnull=False)),
+                name="callrecord_ended_unless_in_progress",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -182,7 +182,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Admissions reclaim their own business's ghosts; this frees the rest (and keeps
+    # live-call views honest) within lease + 5 s of a vanished call's last heartbeat.
+    "reap-stale-calls": {
+        "task": "telephony.tasks.reap_stale_calls",
+        "schedule": 5.0,
+        "options": {"expires": 5.0},  # a run queued while workers were down is not worth running late
+    },
+}
 
 # --- Auth -------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

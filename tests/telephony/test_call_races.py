@@ -1,0 +1,141 @@
+"""Limits hold under load: many threads, each with its own PostgreSQL connection, admit at the same instant.
+
+Each race is run several times; a lock that works "most of the time" fails here.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from panbot.models import Event
+from telephony import services
+from telephony.models import ActiveCall, CallRecord
+from tests.telephony.conftest import age_call
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ROUNDS = 5
+CALLERS = 12
+
+
+def race(count: int, work: Callable[[int], Any]) -> list[Any]:
+    """Run work(0..count-1) in `count` threads released together; their results, or the first error raised."""
+    barrier = threading.Barrier(count, timeout=30)
+    results: list[Any] = [None] * count
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        try:
+            connection.ensure_connection()  # connect before the barrier: the race is the admission, not the login
+            barrier.wait()
+            results[i] = work(i)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    if errors:
+        raise errors[0]
+    return results
+
+
+def call(called: str, key: str, **kwargs) -> services.Admission:
+    return services.call_admit(
+        called=called, caller="+393331234567", sip_call_id=key, room_name=f"call-{key}", **kwargs
+    )
+
+
+def test_one_number_admits_exactly_its_limit_every_time(make_business, make_number):
+    business = make_business(max_concurrent_calls=100)
+    for round_ in range(ROUNDS):
+        number = make_number(business=business, max_concurrent_calls=2)
+        admissions = race(CALLERS, lambda i, n=number, r=round_: call(n.number, f"number-{r}-{i}"))
+
+        admitted = [a for a in admissions if a.admitted]
+        assert len(admitted) == 2, f"round {round_}: {len(admitted)} admitted"
+        assert {a.reason for a in admissions if not a.admitted} == {"number_busy"}
+        assert ActiveCall.objects.filter(sip_number=number).count() == 2
+        assert CallRecord.objects.filter(sip_number=number).count() == CALLERS  # the refused ones are recorded
+
+
+def test_a_business_admits_exactly_its_limit_across_its_numbers_every_time(make_business, make_number):
+    for round_ in range(ROUNDS):
+        business = make_business(max_concurrent_calls=3)
+        numbers = [make_number(business=business, max_concurrent_calls=3) for _ in range(3)]
+        admissions = race(CALLERS, lambda i, ns=numbers, r=round_: call(ns[i % len(ns)].number, f"business-{r}-{i}"))
+
+        assert sum(a.admitted for a in admissions) == 3, f"round {round_}"
+        assert {a.reason for a in admissions if not a.admitted} == {"business_busy"}
+        assert ActiveCall.objects.filter(business=business).count() == 3
+        assert Event.objects.filter(business=business, type="call.started").count() == 3
+        assert Event.objects.filter(business=business, type="call.rejected").count() == CALLERS - 3
+
+
+def test_businesses_do_not_hold_each_other_up(make_business, make_number):
+    # Twelve restaurants, one call each, all at once: every one is admitted.
+    numbers = [make_number(business=make_business(max_concurrent_calls=1)) for _ in range(CALLERS)]
+    admissions = race(CALLERS, lambda i: call(numbers[i].number, f"spread-{i}"))
+    assert all(a.admitted for a in admissions)
+
+
+def test_the_same_call_admitted_at_once_takes_one_slot(make_business, make_number):
+    business = make_business(max_concurrent_calls=100)
+    for round_ in range(ROUNDS):
+        number = make_number(business=business, max_concurrent_calls=50)
+        key = f"SCL_same-{round_}"
+        admissions = race(8, lambda i, n=number, k=key: call(n.number, k, worker_id=f"w{i}"))
+
+        assert {a.call_record_id for a in admissions} == {CallRecord.objects.get(sip_call_id=key).pk}
+        assert {a.active_call_id for a in admissions} == {ActiveCall.objects.get(sip_call_id=key).pk}
+        assert all(a.admitted for a in admissions)
+        assert sum(not a.replayed for a in admissions) == 1
+        assert (
+            Event.objects.filter(type="call.started", payload__call_record_id=admissions[0].call_record_id).count() == 1
+        )
+
+
+def test_the_same_unknown_call_at_once_is_recorded_once():
+    for round_ in range(ROUNDS):
+        key = f"SCL_unknown-{round_}"
+        admissions = race(8, lambda i, k=key: call("+390559999999", k))
+        assert {a.reason for a in admissions} == {"unknown_number"}
+        assert len({a.call_record_id for a in admissions}) == 1
+        assert CallRecord.objects.filter(sip_call_id=key).count() == 1
+
+
+def test_a_ghost_is_ended_exactly_once_by_racing_reapers_admissions_and_its_agent(make_business, make_number):
+    for round_ in range(ROUNDS):
+        business = make_business(max_concurrent_calls=1)
+        number = make_number(business=business, max_concurrent_calls=1)
+        ghost = call(number.number, f"ghost-{round_}")
+        age_call(ghost.active_call_id, seconds=settings.CALL_LEASE_SECONDS + 1)
+
+        def contender(i: int, n=number, g=ghost, r=round_):
+            if i % 3 == 0:
+                return services.calls_reap_stale()
+            if i % 3 == 1:
+                return call(n.number, f"newcomer-{r}-{i}")
+            return services.call_end(
+                active_call_id=g.active_call_id, call_record_id=g.call_record_id, reason="caller_hangup"
+            )
+
+        results = race(9, contender)
+
+        record = CallRecord.objects.get(pk=ghost.call_record_id)
+        assert record.status == "completed" and record.reason in {"ghost", "caller_hangup"}
+        ended = Event.objects.filter(type="call.ended", payload__call_record_id=ghost.call_record_id)
+        assert ended.count() == 1, f"round {round_}: ended {ended.count()} times"
+        newcomers = [r for i, r in enumerate(results) if i % 3 == 1]
+        assert sum(a.admitted for a in newcomers) <= 1  # the freed slot goes to one caller at most
+        assert ActiveCall.objects.filter(business=business).count() == sum(a.admitted for a in newcomers)
