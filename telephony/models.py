@@ -165,6 +165,7 @@ class CallRecord(models.Model):
         BUSINESS_BUSY = "business_busy", "Business at its call limit"
         WORKER_FULL = "worker_full", "Agent worker full"
         CALLER_HANGUP = "caller_hangup", "Caller hung up"
+        LINE_DROPPED = "line_dropped", "Line dropped (SIP or media failure)"
         AGENT_HANGUP = "agent_hangup", "Agent hung up"
         TRANSFERRED = "transferred", "Transferred to staff"
         SILENCE = "silence", "Caller silent"

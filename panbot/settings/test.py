@@ -14,6 +14,9 @@ from panbot.settings.base import DATABASE_VENDOR_IS_POSTGRES
 if not DATABASE_VENDOR_IS_POSTGRES:
     raise RuntimeError("The test suite runs on PostgreSQL only; DATABASE_URL must point at PostgreSQL.")
 
+# Connections opened by worker threads (database_sync_to_async, race tests) close after each use,
+# so none outlives its test and blocks dropping the test database.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; tests only
 # Static files are collected at deploy time; tests render pages without them.
 MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise.")]  # noqa: F405

@@ -1,0 +1,88 @@
+"""`manage.py simulate_call`: the whole call path in text, on the demo data, in PostgreSQL."""
+
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from orders.models import Order
+from telephony.models import ActiveCall, CallRecord
+
+pytestmark = pytest.mark.django_db(transaction=True)
+SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "simulate" / "order_pizza.json"
+
+
+@pytest.fixture
+def demo(settings, at):
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=io.StringIO())
+    settings.DEBUG = False
+    at(2026, 6, 13, 19, 30)  # Saturday evening in Florence: the trattoria is open
+
+
+def simulate(*args: str) -> str:
+    out = io.StringIO()
+    call_command("simulate_call", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_scripted_order_lands_in_the_database_with_the_right_total(demo):
+    output = simulate("--to", "+39 055 123 4567", "--script", str(SCRIPT))
+
+    (order,) = Order.objects.all()
+    # Margherita 7.50 + Maxi 4.00 + Burrata 3.00, Diavola 9.00, Coca-Cola 3.00
+    assert order.total == Decimal("26.50")
+    assert (order.customer_name, order.customer_phone, order.ticket_number) == ("Rossi", "+393331234567", 1)
+    record = CallRecord.objects.get()
+    assert order.call_id == record.pk
+    assert (record.status, record.reason) == ("completed", "agent_hangup")
+    assert not ActiveCall.objects.exists()
+
+    assert "Agent: Trattoria Da Mario, buongiorno!" in output
+    assert "Caller: Sì, va bene, confermo. A nome Rossi." in output
+    assert "Order placed: ticket number 1, total 26.50 EUR" in output
+    assert "order #1: 26.50 EUR, new" in output
+    assert "status completed, reason agent_hangup" in output
+
+
+def test_a_busy_number_prints_the_rejection(demo):
+    from telephony import services
+
+    for n in range(2):  # the Orders number takes two calls at once
+        services.call_admit(called="+390551234567", caller=f"+3933300000{n}", sip_call_id=f"busy-{n}",
+                            room_name=f"call-busy-{n}")  # fmt: skip
+    output = simulate("--to", "+390551234567", "--script", str(SCRIPT))
+    assert "Rejected: number_busy." in output
+    assert "status rejected, reason number_busy" in output
+    assert not Order.objects.exists()
+
+
+def test_an_unknown_number_is_rejected(demo):
+    output = simulate("--to", "+390550000000", "--script", str(SCRIPT))
+    assert "Rejected: unknown_number." in output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--script", "/nonexistent.json"], "Cannot read the script /nonexistent.json"),
+        (["--from", "12"], "--from '12' is not a valid phone number"),
+        ([], "An interactive simulation needs an LLM: set LLM_API_KEY"),
+    ],
+)
+def test_bad_invocations_say_what_is_wrong(demo, args, message):
+    if "--from" in args:
+        args = [*args, "--script", str(SCRIPT)]
+    with pytest.raises(CommandError, match=message.replace("(", r"\(")):
+        simulate("--to", "+390551234567", *args)
+
+
+def test_a_script_that_runs_out_is_reported(demo, tmp_path):
+    short = tmp_path / "short.json"
+    short.write_text('{"turns": [{"caller": "Ciao", "agent": [{"tool": "restaurant_info"}, "Ciao"]}, '
+                     '{"caller": "E poi?", "agent": ["Niente"]}]}')  # fmt: skip
+    output = simulate("--to", "+390551234567", "--script", str(short))
+    assert "Caller: E poi?" in output
+    assert CallRecord.objects.get().reason == "caller_hangup"  # the script ended: the caller hangs up
