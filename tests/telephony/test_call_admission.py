@@ -9,7 +9,7 @@ from panbot.models import Event
 from restaurants.agent_config import EffectiveConfig
 from telephony import services
 from telephony.models import ActiveCall, CallRecord, PbxTrunk
-from tests.telephony.conftest import age_call
+from tests.telephony.leases import age_call
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from panbot.models import Event
 from telephony import services
 from telephony.models import ActiveCall, CallRecord
-from tests.telephony.conftest import age_call
+from tests.telephony.leases import age_call
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
