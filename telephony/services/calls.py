@@ -349,8 +349,13 @@ def _take_slot(record_values: dict[str, Any], *, sip_number: SipNumber, business
 
 # The candidate numbers, locked in a fixed order (two admissions never wait on each
 # other crosswise), the database time, and whether this call was admitted before:
-# one round trip. Only the numbers are locked: their business may be NULL, and
+# one round trip. Only the numbers are locked here: their business may be NULL, and
 # PostgreSQL cannot lock the nullable side of an outer join.
+#
+# NO KEY UPDATE rather than UPDATE: admissions still queue on each other (and on edits
+# of the row), but rows being inserted elsewhere that merely reference the business
+# or the number (orders, events, records: their foreign-key checks take KEY SHARE)
+# neither wait for an admission nor make it wait.
 _ROUTE_SQL = """
     SELECT n.*,
            statement_timestamp() AS db_now,
@@ -358,10 +363,10 @@ _ROUTE_SQL = """
       FROM telephony_sipnumber n
      WHERE n.number = ANY(%(candidates)s)
      ORDER BY n.number
-       FOR UPDATE
+       FOR NO KEY UPDATE
 """
 
-_LOCK_BUSINESS_SQL = "SELECT * FROM restaurants_business WHERE id = %s FOR UPDATE"
+_LOCK_BUSINESS_SQL = "SELECT * FROM restaurants_business WHERE id = %s FOR NO KEY UPDATE"
 
 # Runs with the number and the business locked, as a statement of its own: its
 # snapshot is taken after the locks were granted, so it counts every slot committed

@@ -10,7 +10,7 @@ from panbot.models import Event
 from telephony import services, tasks
 from telephony.models import ActiveCall, CallRecord
 from telephony.services import calls
-from tests.telephony.conftest import age_call
+from tests.telephony.leases import age_call
 
 pytestmark = pytest.mark.django_db
 

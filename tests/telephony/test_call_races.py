@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
 from panbot.models import Event
 from telephony import services
 from telephony.models import ActiveCall, CallRecord
-from tests.telephony.conftest import age_call
+from tests.telephony.leases import age_call
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -139,3 +139,37 @@ def test_a_ghost_is_ended_exactly_once_by_racing_reapers_admissions_and_its_agen
         newcomers = [r for i, r in enumerate(results) if i % 3 == 1]
         assert sum(a.admitted for a in newcomers) <= 1  # the freed slot goes to one caller at most
         assert ActiveCall.objects.filter(business=business).count() == sum(a.admitted for a in newcomers)
+
+
+def test_an_admission_does_not_wait_for_writes_that_merely_reference_the_business(make_business, make_number):
+    # A row being written that points at the business (an order, an event) takes a KEY
+    # SHARE lock on the business row when its foreign key is checked and keeps it until
+    # commit; the admission lock must not queue behind it (nor it behind an admission).
+    business = make_business(max_concurrent_calls=5)
+    number = make_number(business=business, max_concurrent_calls=5)
+    referencing = threading.Event()
+    admitted = threading.Event()
+    outcome = {}
+
+    def long_writer() -> None:
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # Django defers FK checks to commit otherwise
+                Event.objects.create(business=business, type="order.created", payload={})
+                referencing.set()
+                # Still uncommitted: did the admission get through meanwhile?
+                outcome["admitted_meanwhile"] = admitted.wait(timeout=5)
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=long_writer)
+    writer.start()
+    assert referencing.wait(timeout=10)
+    try:
+        (admission,) = race(1, lambda i: call(number.number, "SCL_beside_a_writer"))
+        admitted.set()
+    finally:
+        writer.join(timeout=10)
+    assert admission.admitted
+    assert outcome == {"admitted_meanwhile": True}, "the admission queued behind an unrelated write"

@@ -4,7 +4,7 @@ import pytest
 
 from telephony import selectors, services
 from telephony.models import PbxTrunk
-from tests.telephony.conftest import age_call
+from tests.telephony.leases import age_call
 
 pytestmark = pytest.mark.django_db
 
