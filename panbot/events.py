@@ -6,8 +6,12 @@ by Redis pub/sub costs latency, never data. A rolled-back change announces nothi
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import json
 import logging
+import os
+import threading
 from typing import Any, TypedDict
 
 from asgiref.sync import async_to_sync
@@ -51,19 +55,111 @@ def emit(business: Any, type: str, payload: dict[str, Any]) -> Event:
     # Round-trip through JSON so the pushed payload equals the stored one (Decimal, datetime, UUID).
     clean_payload = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
     event = Event.objects.create(business_id=business_id, type=type, payload=clean_payload)
-    message = event_message(event)
-    transaction.on_commit(lambda: _push(message), robust=True)
+    _push_on_commit(event_message(event))
     return event
+
+
+def announce(*, event_id: int, business_id: int, type: str, payload: Any, created_at: Any) -> None:
+    """Push, on commit, an Event row a service wrote itself in the statement that made the change.
+
+    For hot paths (call admission and end) that insert the row with their own SQL instead of
+    `emit`, saving a round trip; the row, its transaction and the push are otherwise the same.
+    """
+    _push_on_commit(
+        {
+            "id": event_id,
+            "type": type,
+            "business_id": business_id,
+            "payload": payload if isinstance(payload, dict) else json.loads(payload),
+            "created_at": created_at.isoformat(),
+        }
+    )
+
+
+def _push_on_commit(message: EventMessage) -> None:
+    transaction.on_commit(lambda: _push(message), robust=True)
 
 
 def _push(message: EventMessage) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    if _publisher.serves(layer):
+        _publisher.submit(layer, message)
+        return
     try:
-        async_to_sync(layer.group_send)(
-            business_group(message["business_id"]), {"type": "event.push", "event": message}
-        )
+        # The in-memory layer (embedded default) lives in this process's event loop;
+        # async_to_sync hands the send to that loop when called from one of its threads.
+        async_to_sync(layer.group_send)(business_group(message["business_id"]), _envelope(message))
     except Exception:
         # The row is committed; clients catch up from the table on reconnect.
         logger.warning("could not push event %s to the channel layer", message["id"], exc_info=True)
+
+
+def _envelope(message: EventMessage) -> dict[str, Any]:
+    return {"type": "event.push", "event": message}
+
+
+class _Publisher:
+    """Sends events to a Redis channel layer from one long-lived thread, in the order they were committed.
+
+    From plain synchronous code (Celery, the agent's database thread, commands),
+    async_to_sync would start an event loop and a Redis connection for every event and
+    make the committing code wait for it. Here the committing code only enqueues; one
+    loop with one connection pool sends, one event after the other.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._queue: asyncio.Queue | None = None
+        self._pid: int | None = None
+        self._pending = 0
+        self._idle = threading.Condition(self._lock)
+
+    @staticmethod
+    def serves(layer: Any) -> bool:
+        return type(layer).__module__.startswith("channels_redis")
+
+    def submit(self, layer: Any, message: EventMessage) -> None:
+        with self._lock:
+            if self._pid != os.getpid():  # first use, or a forked child (Celery prefork): start our own thread
+                self._start()
+            self._pending += 1
+            loop, queue = self._loop, self._queue
+        loop.call_soon_threadsafe(queue.put_nowait, (layer, message))
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until every submitted event was sent (or dropped); False on timeout."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout)
+
+    def _start(self) -> None:
+        ready = threading.Event()
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            self._loop, self._queue = loop, asyncio.Queue()
+            ready.set()
+            loop.run_until_complete(self._drain())
+
+        self._pid, self._pending = os.getpid(), 0
+        threading.Thread(target=run, name="panbot-events", daemon=True).start()
+        ready.wait()
+
+    async def _drain(self) -> None:
+        while True:
+            layer, message = await self._queue.get()
+            try:
+                await layer.group_send(business_group(message["business_id"]), _envelope(message))
+            except Exception:
+                logger.warning("could not push event %s to the channel layer", message["id"], exc_info=True)
+            with self._idle:
+                self._pending -= 1
+                self._idle.notify_all()
+
+
+_publisher = _Publisher()
+# A command or task that emits and exits at once still gets its events out.
+atexit.register(_publisher.flush, 2.0)

@@ -121,32 +121,32 @@ TEMPLATES = [
 ]
 
 # --- Database -----------------------------------------------------------------
-if env.str("DATABASE_URL", default=""):
-    try:
-        DATABASES = {"default": env.db_url("DATABASE_URL")}
-    except Exception as exc:  # django-environ raises several types for a bad URL
-        raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
-    if DATABASES["default"].get("ENGINE") not in {"django.db.backends.postgresql", "django.db.backends.sqlite3"}:
-        raise ImproperlyConfigured(
-            "DATABASE_URL is not a valid database URL: use postgres://user:password@host:5432/name (or sqlite:///path)."
-        )
-    DATABASES["default"].setdefault("CONN_MAX_AGE", _int("DB_CONN_MAX_AGE", 60, minimum=0, maximum=3600))
+try:
+    DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+except Exception as exc:  # django-environ raises several types for a bad URL
+    raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
+if DATABASES["default"].get("ENGINE") == "django.db.backends.postgresql":
+    DATABASES["default"]["CONN_MAX_AGE"] = _int("DB_CONN_MAX_AGE", 60, minimum=0, maximum=3600)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    DATABASES["default"].setdefault("TEST", {})
-else:
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": BASE_DIR / "db.sqlite3",
-            "OPTIONS": {
-                # BEGIN IMMEDIATE takes the write lock up front, so concurrent writers
-                # queue (up to `timeout`) instead of failing with "database is locked".
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
-        }
+    if _bool("DB_PREPARED_STATEMENTS", default=True):
+        # Server-side binding lets psycopg prepare a statement after it ran a few times on a
+        # connection, so PostgreSQL stops re-planning the hot ones (call admission, heartbeats).
+        # Turn off behind a pooler that cannot carry prepared statements (PgBouncer < 1.21 in
+        # transaction mode).
+        DATABASES["default"].setdefault("OPTIONS", {}).update({"server_side_binding": True, "prepare_threshold": 5})
+elif DATABASES["default"].get("ENGINE") == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        # BEGIN IMMEDIATE takes the write lock up front, so concurrent writers queue (up to
+        # `timeout`) instead of failing with "database is locked", and a transaction's reads
+        # and writes are serialised whole (call admission relies on it on the embedded default).
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+else:
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not a valid database URL: use postgres://user:password@host:5432/name (or sqlite:///path)."
+    )
 DATABASE_VENDOR_IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -156,7 +156,7 @@ REDIS_URL = _url("REDIS_URL", schemes={"redis", "rediss", "unix"})
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNEL_LAYER_PREFIX", default="panbot")},
         }
     }

@@ -33,7 +33,6 @@ class _Listener:
 
     def close(self):
         self.loop.run_until_complete(self.layer.group_discard(self.group, self.channel))
-        self.loop.run_until_complete(self.layer.flush())
         self.loop.close()
 
 
@@ -44,8 +43,9 @@ def listener(business):
     listener.close()
 
 
-def test_the_channel_layer_is_redis():
-    assert type(get_channel_layer()).__module__.startswith("channels_redis")
+def test_the_channel_layer_is_redis_pub_sub():
+    # Pub/sub may drop a message; clients catch up from the Event table (DESIGN: "the table does not").
+    assert type(get_channel_layer()).__name__ == "RedisPubSubChannelLayer"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -78,3 +78,30 @@ def test_events_go_only_to_their_business(business, outsider_business, listener)
     assert listener.receive(timeout=0.5) is None
     emit(business, "order.created", {"order_id": 10})
     assert listener.receive()["event"]["payload"] == {"order_id": 10}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_events_from_one_business_arrive_in_commit_order(business, listener):
+    ids = [emit(business, "order.updated", {"n": n}).pk for n in range(20)]
+    received = [listener.receive()["event"]["id"] for _ in ids]
+    assert received == ids
+
+
+@pytest.mark.django_db(transaction=True)
+def test_emit_does_not_wait_for_redis(business, listener, monkeypatch):
+    """Committing code only enqueues the push; a slow channel layer never holds up a call admission."""
+    import time as time_module
+
+    from channels_redis.pubsub import RedisPubSubLoopLayer
+
+    real_send = RedisPubSubLoopLayer.group_send
+
+    async def slow_send(self, group, message):
+        await asyncio.sleep(0.5)
+        await real_send(self, group, message)
+
+    monkeypatch.setattr(RedisPubSubLoopLayer, "group_send", slow_send)
+    started = time_module.monotonic()
+    event = emit(business, "order.created", {"n": 1})
+    assert time_module.monotonic() - started < 0.2
+    assert listener.receive(timeout=2)["event"]["id"] == event.pk
