@@ -4,7 +4,7 @@
 
 It creates its own database, `<DATABASE_URL's name>_bench`, on the same server (the
 role needs CREATEDB), migrates it, and drops it at the end, also after an error or
-Ctrl-C. With REDIS_URL set, events are pushed to Redis on commit as in production
+Ctrl-C. With REDIS_URL set, events are pushed to Redis (pub/sub) on commit as in production
 (channel-layer prefix `bench`); without it they go to the in-memory layer.
 
 Three implementations run side by side: `call_admit`/`call_end`; "unlocked", the same
@@ -143,14 +143,13 @@ def locked_end(*, active_call_id: int) -> None:
 @contextlib.contextmanager
 def without_locks() -> Iterator[None]:
     """call_admit with its row locks removed: the same statements, so the difference is the locking."""
-    route, lock = calls._ROUTE_SQL, calls._LOCK_BUSINESS_SQL
+    route = calls._ROUTE_SQL
     calls._ROUTE_SQL = route.replace("FOR NO KEY UPDATE", "")
-    calls._LOCK_BUSINESS_SQL = lock.replace("FOR NO KEY UPDATE", "")
-    assert "FOR" not in calls._ROUTE_SQL + calls._LOCK_BUSINESS_SQL
+    assert "FOR" not in calls._ROUTE_SQL
     try:
         yield
     finally:
-        calls._ROUTE_SQL, calls._LOCK_BUSINESS_SQL = route, lock
+        calls._ROUTE_SQL = route
 
 
 IMPLEMENTATIONS = {
@@ -215,7 +214,7 @@ def _cycle_worker(args: tuple) -> tuple[list[float], list[float], int, int]:
     """One agent worker process: admit+end cycles until the deadline; admit and cycle latencies in ms.
 
     Like the LiveKit agent worker, it runs an event loop and calls the services through
-    sync_to_async, so the on-commit event push goes out on that loop's Redis connection.
+    sync_to_async; on-commit event pushes go out from the process's event thread.
     """
     kind, worker, numbers, deadline, start_at = args
     connections.close_all()  # never share the parent's socket

@@ -20,12 +20,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, models, transaction
 from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet, Value
 from django.db.models.functions import Greatest, Now
 from django.utils import timezone
 
-from panbot.events import emit
+from panbot.events import announce, emit
 from restaurants.agent_config import EffectiveConfig, effective_config
 from restaurants.models import Business
 from telephony.models import ActiveCall, CallRecord, PbxTrunk, SipNumber
@@ -145,7 +146,6 @@ def call_heartbeat(*, active_call_id: int) -> bool:
     return ActiveCall.objects.filter(pk=active_call_id).update(last_heartbeat_at=Greatest(Now(), F("started_at"))) == 1
 
 
-@transaction.atomic
 def call_end(
     *,
     active_call_id: int | None = None,
@@ -172,10 +172,18 @@ def call_end(
     # Deleting the slot is what makes this end the one that counts: a concurrent end,
     # reaper or admission finds the row gone (or skips it while it is locked).
     # `where` is built from the two fixed fragments below only; values are parameters.
-    where = ["id = %(active_call_id)s"] if active_call_id is not None else []
-    where += ["call_record_id = %(call_record_id)s"] if call_record_id is not None else []
-    ended = list(
-        CallRecord.objects.raw(
+    if _embedded():
+        with transaction.atomic():
+            ended = _end_embedded(active_call_id, call_record_id, reason=reason, transcript=transcript, usage=usage)
+            if ended:
+                _emit_ended(ended[0])
+    else:
+        # One statement, atomic on its own: it frees the slot, completes the record and
+        # writes the call.ended event, so ending needs no transaction block around it.
+        where = ["id = %(active_call_id)s"] if active_call_id is not None else []
+        where += ["call_record_id = %(call_record_id)s"] if call_record_id is not None else []
+        ended = _fetch(
+            CallRecord,
             _END_SQL.format(where=" AND ".join(where)),
             {
                 "active_call_id": active_call_id,
@@ -186,10 +194,17 @@ def call_end(
                 "usage": json.dumps(usage) if usage is not None else None,
             },
         )
-    )
+        if ended and ended[0].event_id is not None:
+            announce(
+                event_id=ended[0].event_id,
+                business_id=ended[0].business_id,
+                type="call.ended",
+                payload=ended[0].event_payload,
+                created_at=ended[0].event_created_at,
+            )
     if not ended:
-        return _attach_late(call_record_id=call_record_id, transcript=transcript, usage=usage)
-    _emit_ended(ended[0])
+        with transaction.atomic():
+            return _attach_late(call_record_id=call_record_id, transcript=transcript, usage=usage)
     return ended[0]
 
 
@@ -198,17 +213,33 @@ def call_end(
 _END_SQL = """
     WITH slot AS (
         DELETE FROM telephony_activecall WHERE {where} RETURNING call_record_id
+    ), ended AS (
+        UPDATE telephony_callrecord r
+           SET status = %(status)s,
+               reason = %(reason)s,
+               ended_at = greatest(statement_timestamp(), r.started_at),
+               duration_seconds = extract(epoch FROM greatest(statement_timestamp(), r.started_at) - r.started_at),
+               transcript = coalesce(%(transcript)s::jsonb, r.transcript),
+               usage = coalesce(%(usage)s::jsonb, r.usage)
+          FROM slot
+         WHERE r.id = slot.call_record_id
+        RETURNING r.*
+    ), event AS (
+        INSERT INTO panbot_event (business_id, type, payload, created_at)
+        SELECT ended.business_id, 'call.ended',
+               jsonb_build_object(
+                   'call_record_id', ended.id, 'sip_number', ended.dialed_number,
+                   'sip_number_id', ended.sip_number_id, 'caller', ended.caller_number,
+                   'status', ended.status, 'reason', ended.reason,
+                   'ended_at', ended.ended_at, 'duration_seconds', ended.duration_seconds
+               ),
+               statement_timestamp()
+          FROM ended
+         WHERE ended.business_id IS NOT NULL
+        RETURNING id, payload, created_at
     )
-    UPDATE telephony_callrecord r
-       SET status = %(status)s,
-           reason = %(reason)s,
-           ended_at = greatest(statement_timestamp(), r.started_at),
-           duration_seconds = extract(epoch FROM greatest(statement_timestamp(), r.started_at) - r.started_at),
-           transcript = coalesce(%(transcript)s::jsonb, r.transcript),
-           usage = coalesce(%(usage)s::jsonb, r.usage)
-      FROM slot
-     WHERE r.id = slot.call_record_id
-    RETURNING r.*
+    SELECT ended.*, event.id AS event_id, event.payload AS event_payload, event.created_at AS event_created_at
+      FROM ended LEFT JOIN event ON true
 """
 
 
@@ -253,8 +284,10 @@ def _admit(
     }
 
     numbers: list[SipNumber] = []
-    if candidates:
-        numbers = list(SipNumber.objects.raw(_ROUTE_SQL, {"candidates": candidates, "key": key}))
+    if candidates and _embedded():
+        numbers = _route_embedded(candidates, key)
+    elif candidates:
+        numbers = _fetch(SipNumber, _ROUTE_SQL, {"candidates": candidates, "key": key})
     if numbers and numbers[0].earlier_record_id is not None:
         replay = _replay(key=key, worker_id=worker_id)
         if replay is not None:
@@ -270,9 +303,13 @@ def _admit(
     if not sip_number.is_active:
         return _reject(Reason.NUMBER_INACTIVE, call=call, now=now, sip_number=sip_number)
 
-    # The lock every admission for this business queues on; the number's row was
-    # locked above, so both counts below see every slot committed before us.
-    business = Business.objects.raw(_LOCK_BUSINESS_SQL, [sip_number.business_id])[0]
+    # The business row is the lock every admission for this business queues on; with it
+    # and the number's row held, the counts below see every slot committed before us.
+    if _embedded():
+        business = Business.objects.get(pk=sip_number.business_id)
+    else:
+        # Locked by the routing statement, in the same round trip as the number.
+        business = _business_from_row(sip_number.business_row)
     sip_number.business = business
     if not business.is_active:
         return _reject(Reason.BUSINESS_INACTIVE, call=call, now=now, sip_number=sip_number)
@@ -316,12 +353,23 @@ def _admit(
         last_heartbeat_at=now,
         worker_id=worker_id,
     )
-    emit(
-        business,
-        "call.started",
-        _payload(record, active_call_id=active.pk, room_name=room_name, started_at=now, label=sip_number.label),
-    )
+    if taken.event_id is None:  # the embedded default writes the event here; PostgreSQL did in _TAKE_SLOT_SQL
+        emit(business, "call.started", _started_payload(record, active_call_id=active.pk, label=sip_number.label))
+    else:
+        announce(
+            event_id=taken.event_id,
+            business_id=business.pk,
+            type="call.started",
+            payload=taken.event_payload,
+            created_at=taken.event_created_at,
+        )
     return _admission(record, sip_number=sip_number, active=active)
+
+
+def _started_payload(record: CallRecord, *, active_call_id: int | None, label: str) -> dict[str, Any]:
+    return _payload(
+        record, active_call_id=active_call_id, room_name=record.room_name, started_at=record.started_at, label=label
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -331,6 +379,10 @@ class _Taken:
     stale: int
     record_id: int | None
     active_call_id: int | None
+    # The call.started Event row written in the same statement (PostgreSQL only).
+    event_id: int | None = None
+    event_payload: Any = None
+    event_created_at: datetime | None = None
 
 
 def _take_slot(record_values: dict[str, Any], *, sip_number: SipNumber, business: Business) -> _Taken:
@@ -341,16 +393,24 @@ def _take_slot(record_values: dict[str, Any], *, sip_number: SipNumber, business
         "number_limit": sip_number.max_concurrent_calls,
         "business_limit": business.max_concurrent_calls,
         "cutoff": cutoff,
+        # call.started without the ids, which the statement adds once it has them.
+        "event_payload": json.dumps(
+            _started_payload(CallRecord(**record_values), active_call_id=None, label=sip_number.label),
+            cls=DjangoJSONEncoder,
+        ),
     }
+    if _embedded():
+        return _take_slot_embedded(params)
     with connection.cursor() as cursor:
         cursor.execute(_TAKE_SLOT_SQL, params)
         return _Taken(*cursor.fetchone())
 
 
 # The candidate numbers, locked in a fixed order (two admissions never wait on each
-# other crosswise), the database time, and whether this call was admitted before:
-# one round trip. Only the numbers are locked here: their business may be NULL, and
-# PostgreSQL cannot lock the nullable side of an outer join.
+# other crosswise), each with its business locked right after it, the database time,
+# and whether this call was admitted before: one round trip. The business is locked in
+# a sub-select because a number's business may be NULL, and PostgreSQL cannot lock the
+# nullable side of an outer join.
 #
 # NO KEY UPDATE rather than UPDATE: admissions still queue on each other (and on edits
 # of the row), but rows being inserted elsewhere that merely reference the business
@@ -359,14 +419,15 @@ def _take_slot(record_values: dict[str, Any], *, sip_number: SipNumber, business
 _ROUTE_SQL = """
     SELECT n.*,
            statement_timestamp() AS db_now,
-           (SELECT r.id FROM telephony_callrecord r WHERE r.sip_call_id = %(key)s) AS earlier_record_id
+           (SELECT r.id FROM telephony_callrecord r WHERE r.sip_call_id = %(key)s) AS earlier_record_id,
+           (SELECT to_jsonb(b) FROM restaurants_business b WHERE b.id = n.business_id FOR NO KEY UPDATE)
+               AS business_row
       FROM telephony_sipnumber n
      WHERE n.number = ANY(%(candidates)s)
      ORDER BY n.number
        FOR NO KEY UPDATE
 """
 
-_LOCK_BUSINESS_SQL = "SELECT * FROM restaurants_business WHERE id = %s FOR NO KEY UPDATE"
 
 # Runs with the number and the business locked, as a statement of its own: its
 # snapshot is taken after the locks were granted, so it counts every slot committed
@@ -397,9 +458,18 @@ _TAKE_SLOT_SQL = """
                %(started_at)s, %(started_at)s, %(worker_id)s
           FROM record
         RETURNING call_record_id, id
+    ), event AS (
+        INSERT INTO panbot_event (business_id, type, payload, created_at)
+        SELECT %(business_id)s, 'call.started',
+               %(event_payload)s::jsonb
+                   || jsonb_build_object('call_record_id', slot.call_record_id, 'active_call_id', slot.id),
+               statement_timestamp()
+          FROM slot
+        RETURNING id, payload, created_at
     )
-    SELECT held.on_number, held.on_business, held.stale, slot.call_record_id, slot.id
-      FROM held LEFT JOIN slot ON true
+    SELECT held.on_number, held.on_business, held.stale, slot.call_record_id, slot.id,
+           event.id, event.payload, event.created_at
+      FROM held LEFT JOIN slot ON true LEFT JOIN event ON true
 """
 
 
@@ -471,6 +541,40 @@ def _candidates(*, called: str | None, diversion: str | None, trunk: PbxTrunk | 
     if dialed is not None and dialed not in candidates:
         candidates.append(dialed)
     return candidates
+
+
+def _fetch(model: type[models.Model], sql: str, params: dict[str, Any]) -> list[Any]:
+    """Instances of `model` for the rows of a hand-written statement; extra columns become attributes.
+
+    A plain cursor rather than Model.objects.raw(): on the admission path RawQuerySet's
+    per-query set-up costs as much as the statement itself.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column.name for column in cursor.description]
+        rows = cursor.fetchall()
+    fields = {f.column: f for f in model._meta.concrete_fields}
+    instances = []
+    for row in rows:
+        values = dict(zip(names, row, strict=True))
+        instance = _loaded(
+            model,
+            **{
+                f.attname: f.from_db_value(values[c], None, connection) if hasattr(f, "from_db_value") else values[c]
+                for c, f in fields.items()
+            },
+        )
+        for name in names:
+            if name not in fields:
+                setattr(instance, name, values[name])
+        instances.append(instance)
+    return instances
+
+
+def _business_from_row(row: Any) -> Business:
+    """The Business a routing statement returned as JSON (to_jsonb of the locked row)."""
+    data = row if isinstance(row, dict) else json.loads(row)
+    return _loaded(Business, **{f.attname: f.to_python(data[f.column]) for f in Business._meta.concrete_fields})
 
 
 def _loaded(model: type[models.Model], **values: Any) -> Any:
@@ -590,3 +694,78 @@ def _json_safe(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_json_safe(item) for item in value]
     return value
+
+
+# --- the embedded default --------------------------------------------------------------------
+# `make run` and `simulate_call` run on SQLite, which has none of the statements above
+# (row locks, DML in CTEs, statement_timestamp). It needs none of their locking either:
+# PanBot opens SQLite transactions with BEGIN IMMEDIATE, which takes the database's one
+# write lock up front, so admissions and ends are serialised whole. Plain ORM statements
+# inside the same transaction keep every count-then-insert race-free there.
+
+
+def _embedded() -> bool:
+    return connection.vendor != "postgresql"
+
+
+def _route_embedded(candidates: list[str], key: str) -> list[SipNumber]:
+    numbers = list(SipNumber.objects.filter(number__in=candidates).order_by("number"))
+    if numbers:
+        numbers[0].db_now = timezone.now()
+        numbers[0].earlier_record_id = CallRecord.objects.filter(sip_call_id=key).values_list("pk", flat=True).first()
+    return numbers
+
+
+def _take_slot_embedded(params: dict[str, Any]) -> _Taken:
+    held = ActiveCall.objects.filter(Q(business_id=params["business_id"]) | Q(sip_number_id=params["sip_number_id"]))
+    counts = held.aggregate(
+        on_number=models.Count("pk", filter=Q(sip_number_id=params["sip_number_id"])),
+        on_business=models.Count("pk", filter=Q(business_id=params["business_id"])),
+        stale=models.Count("pk", filter=Q(last_heartbeat_at__lt=params["cutoff"])),
+    )
+    if counts["on_number"] >= params["number_limit"] or counts["on_business"] >= params["business_limit"]:
+        return _Taken(counts["on_number"], counts["on_business"], counts["stale"], None, None)
+    record = CallRecord.objects.create(**{field: params[field] for field in _RECORD_FIELDS}, transcript=[], usage={})
+    active = ActiveCall.objects.create(
+        business_id=params["business_id"],
+        sip_number_id=params["sip_number_id"],
+        call_record=record,
+        sip_call_id=params["sip_call_id"],
+        room_name=params["room_name"],
+        caller_number=params["caller_number"],
+        started_at=params["started_at"],
+        last_heartbeat_at=params["started_at"],
+        worker_id=params["worker_id"],
+    )
+    return _Taken(counts["on_number"], counts["on_business"], counts["stale"], record.pk, active.pk)
+
+
+_RECORD_FIELDS = ("business_id", "sip_number_id", "dialed_number", "caller_number", "sip_call_id", "room_name",
+                  "worker_id", "status", "reason", "started_at")  # fmt: skip
+
+
+def _end_embedded(
+    active_call_id: int | None,
+    call_record_id: int | None,
+    *,
+    reason: str,
+    transcript: list[dict[str, Any]] | None,
+    usage: dict[str, Any] | None,
+) -> list[CallRecord]:
+    slot = ActiveCall.objects.select_related("call_record")
+    if active_call_id is not None:
+        slot = slot.filter(pk=active_call_id)
+    if call_record_id is not None:
+        slot = slot.filter(call_record_id=call_record_id)
+    active = slot.first()
+    if active is None:
+        return []
+    record = active.call_record
+    active.delete()
+    _complete(record, reason=reason, ended_at=timezone.now())
+    if transcript is not None:
+        record.transcript = transcript
+    if usage is not None:
+        record.usage = usage
+    record.save(update_fields=["status", "reason", "ended_at", "duration_seconds", "transcript", "usage"])
+    return [record]

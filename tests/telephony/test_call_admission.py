@@ -420,13 +420,13 @@ def test_admission_takes_a_constant_handful_of_queries(
     for _ in range(20):  # the count does not grow with the calls already live
         admit(other.number)
 
-    # savepoint, route + lock numbers, lock business, count + take slot, event, release
-    with django_assert_max_num_queries(6):
+    # savepoint, route + lock numbers and their businesses, count + take slot + event, release
+    with django_assert_max_num_queries(4):
         assert admit(ORDERS, diversion=f"<sip:{ORDERS}@carrier>;reason=unconditional").admitted
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(4):
         assert admit(ORDERS).admitted
-    # ... + the rejected record
-    with django_assert_max_num_queries(7):
+    # ... + the rejected record and its event
+    with django_assert_max_num_queries(6):
         assert admit(ORDERS).reason == Reason.NUMBER_BUSY
     # savepoint, route, record, release
     with django_assert_max_num_queries(4):

@@ -137,7 +137,7 @@ def test_beat_runs_the_reaper_every_five_seconds():
 def test_end_frees_the_slot_and_completes_the_record(call, business, django_assert_max_num_queries):
     transcript = [{"role": "assistant", "text": "Pronto!"}, {"role": "user", "text": "Una margherita"}]
     usage = {"llm_tokens": 812, "stt_seconds": 41.5}
-    with django_assert_max_num_queries(4):  # savepoint, free slot + complete record, event, release
+    with django_assert_max_num_queries(1):  # free slot + complete record + event: one statement
         record = services.call_end(
             active_call_id=call.active_call_id,
             call_record_id=call.call_record_id,
