@@ -105,8 +105,10 @@ MENUS: dict[str, list[tuple[str, str, list[tuple[Any, ...]]]]] = {
 }  # fmt: skip
 
 ORDER_SETTINGS = {
+    # Two days ahead: on a Sunday night, Tuesday's lunch (the next opening after the Monday
+    # closure) can still be ordered.
     "trattoria-da-mario": {"accepting_orders": True, "lead_time_minutes": 20, "max_quantity_per_line": 20,
-                           "max_days_ahead": 1},
+                           "max_days_ahead": 2},
     "sushi-zen": {"accepting_orders": True, "lead_time_minutes": 30, "max_quantity_per_line": 10,
                   "max_days_ahead": 0},
 }  # fmt: skip

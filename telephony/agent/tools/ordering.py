@@ -150,7 +150,7 @@ async def remove_from_order(context: RunContext, item: str) -> str:
 
 @function_tool
 async def review_order(context: RunContext, pickup_time: str = "", pickup_date: str = "") -> str:
-    """Price the whole order and get the text to read back to the caller before placing it.
+    """Price the whole order and get the text to read back; then ask the caller to confirm before placing it.
 
     Args:
         pickup_time: when the caller wants to collect it, HH:MM (24-hour); empty for as soon as possible.
@@ -170,7 +170,7 @@ async def review_order(context: RunContext, pickup_time: str = "", pickup_date: 
         result = order_review(business=business, items=state.cart, pickup_at=pickup_at)
         state.pickup_at = result.pickup_at
         state.reviewed = _fingerprint(state.cart, result.pickup_at)
-        return f"{result.summary} Read this back and ask the caller to confirm before placing the order."
+        return result.summary
 
     return await call(context, review)
 

@@ -86,3 +86,29 @@ def test_a_script_that_runs_out_is_reported(demo, tmp_path):
     output = simulate("--to", "+390551234567", "--script", str(short))
     assert "Caller: E poi?" in output
     assert CallRecord.objects.get().reason == "caller_hangup"  # the script ended: the caller hangs up
+
+
+def test_the_embedded_default_runs_the_shipped_script(tmp_path):
+    """`make run`'s database (SQLite, no Redis): migrate, seed and a scripted call, as the README says."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[3]
+    env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
+    env.update(
+        DEBUG="true", DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", DJANGO_SETTINGS_MODULE="panbot.settings.base"
+    )
+
+    def manage(*args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=root, env=env, capture_output=True, text=True, timeout=120
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
+
+    manage("migrate", "-v0")
+    manage("seed_demo")
+    output = manage("simulate_call", "--to", "055 1234567", "--script", str(SCRIPT))
+    assert "Order placed: ticket number 1, total 26.50 EUR" in output
+    assert "status completed, reason agent_hangup" in output
