@@ -8,6 +8,7 @@ from datetime import datetime
 from django.utils import timezone
 from livekit.agents import RunContext, ToolError, function_tool
 
+from panbot.phone import to_e164
 from reservations.selectors import reservation_availability, reservation_find
 from reservations.services import reservation_book, reservation_cancel
 from restaurants.schedule import wall_clock
@@ -57,7 +58,9 @@ async def check_availability(context: RunContext, date: str, party_size: int, ti
 
 
 @function_tool
-async def book_table(context: RunContext, date: str, time: str, party_size: int, name: str, notes: str = "") -> str:
+async def book_table(
+    context: RunContext, date: str, time: str, party_size: int, name: str, notes: str = "", phone: str = ""
+) -> str:
     """Book a table for the caller (their phone number is attached automatically).
 
     Args:
@@ -66,6 +69,7 @@ async def book_table(context: RunContext, date: str, time: str, party_size: int,
         party_size: how many people.
         name: the name for the booking.
         notes: anything the staff should know (high chair, birthday...).
+        phone: only if the caller's number is withheld: the number they gave.
     """
     state = context.userdata
 
@@ -77,7 +81,7 @@ async def book_table(context: RunContext, date: str, time: str, party_size: int,
             starts_at=starts_at,
             party_size=party_size,
             name=name,
-            phone=state.caller_number,
+            phone=state.caller_number if to_e164(state.caller_number) else phone,
             notes=notes,
             call=CallRecord.objects.get(pk=state.call_record_id),
             # A repeated tool call for the same table on the same call is the same booking.

@@ -14,6 +14,7 @@ from rapidfuzz import fuzz, process
 from orders.models import MenuItem, Modifier
 from orders.selectors import menu_as_text, menu_item_match, order_find_for_caller
 from orders.services import order_place, order_review
+from panbot.phone import to_e164
 from restaurants.schedule import wall_clock
 from telephony.agent.tools._base import call, parse_day, parse_time
 from telephony.models import CallRecord
@@ -201,7 +202,7 @@ async def place_order(context: RunContext, customer_name: str, caller_confirmed:
             business=business,
             items=state.cart,
             customer_name=customer_name,
-            customer_phone=phone or state.caller_number,
+            customer_phone=state.caller_number if to_e164(state.caller_number) else phone,
             pickup_at=state.pickup_at,
             call=CallRecord.objects.get(pk=state.call_record_id),
             # The same cart on the same call is the same order, however often the model asks.

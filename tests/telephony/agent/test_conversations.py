@@ -277,3 +277,29 @@ async def test_a_failing_tool_apologises_and_ends_the_call(restaurant, make_call
     assert (record.status, record.reason) == ("failed", "error")
     assert any("problema tecnico" in (line.get("text") or "") for line in record.transcript), record.transcript
     assert call.room_closed() and not await call.slot_taken()
+
+
+async def test_a_caller_with_a_withheld_number_gives_one_and_cannot_override_a_known_one(restaurant, make_call):
+    anonymous = make_call(
+        [
+            tool("book_table", date="2026-06-13", time="20:00", party_size=2, name="Gialli"), "Mi serve un numero.",
+            tool("book_table", date="2026-06-13", time="20:00", party_size=2, name="Gialli", phone="347 123 4567"),
+            "$tool_output",
+        ],
+        caller="anonymous",
+    )  # fmt: skip
+    await anonymous.start()
+    (refused,) = outputs(await anonymous.say("Un tavolo per due alle 20"))
+    assert refused[2] and "phone" in refused[1].lower()
+    (booked,) = outputs(await anonymous.say("Il mio numero è 347 123 4567"))
+    assert booked[1].startswith("Booked: 2 people")
+    await anonymous.hang_up()
+    assert await db(Reservation.objects.filter(phone="+393471234567").exists)()
+
+    known = make_call(
+        [tool("book_table", date="2026-06-13", time="21:00", party_size=2, name="Blu", phone="347 000 0000"), "Ok."]
+    )
+    await known.start()
+    await known.say("Prenota a nome Blu")
+    await known.hang_up()
+    assert (await db(Reservation.objects.get)(name="Blu")).phone == CALLER  # the line's number, not the one said
