@@ -146,13 +146,13 @@ def _same_rule(current: api.SIPDispatchRuleInfo, want: api.SIPDispatchRuleInfo) 
 
 
 async def sync(
-    lk: api.LiveKitAPI, desired: list[DesiredTrunk], *, warnings: list[str] = (), dry_run: bool = False
+    lk: api.LiveKitAPI, desired: list[DesiredTrunk], *, warnings: list[str] | None = None, dry_run: bool = False
 ) -> SyncReport:
     """Compare LiveKit with `desired` (from `desired_trunks()`) and apply the differences unless `dry_run`.
 
     Touches only LiveKit; `record_links(report)` writes the resulting ids to the database.
     """
-    report = SyncReport(warnings=list(warnings))
+    report = SyncReport(warnings=list(warnings or []))
     existing = (await lk.sip.list_inbound_trunk(api.ListSIPInboundTrunkRequest())).items
     managed = {t.sip_trunk_id: t for t in existing if _pbx_trunk_id(t)}
 
@@ -177,14 +177,17 @@ async def sync(
             )
         if want.livekit_trunk_id != current.sip_trunk_id:
             report.links[want.pbx_trunk_id] = current.sip_trunk_id
-    for trunk_id, trunk in managed.items():
-        if trunk_id not in wanted_ids:
-            report.changes.append(
-                Change(
-                    f"delete inbound trunk {trunk_id} '{trunk.name}' (no longer configured in PanBot)",
-                    lambda lk, tid=trunk_id: _delete_trunk(lk, tid, report),
-                )
-            )
+    # Deletions go first: a number moving from a removed trunk to a new one must be free in
+    # LiveKit before the new trunk claims it.
+    deletions = [
+        Change(
+            f"delete inbound trunk {trunk_id} '{trunk.name}' (no longer configured in PanBot)",
+            lambda lk, tid=trunk_id: _delete_trunk(lk, tid, report),
+        )
+        for trunk_id, trunk in managed.items()
+        if trunk_id not in wanted_ids
+    ]
+    report.changes[:0] = deletions
 
     if not dry_run:
         for change in report.changes:

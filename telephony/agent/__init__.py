@@ -1,5 +1,5 @@
 """The LiveKit voice agent: worker glue, call lifecycle, tools and providers.
 
-Only the agent worker and the `simulate_call` command import this package; the web
-process never loads LiveKit.
+The agent worker and the `run_agent`, `simulate_call` and `livekit_sync` commands import
+it; the web process never loads LiveKit.
 """

@@ -28,16 +28,16 @@ class CallContext:
     business_id: int
     call_record_id: int
     caller_number: str
-    language: str
     transfer_number: str
-    currency: str
     # The order being built: lines as order services take them, plus the names read back.
     cart: list[dict[str, Any]] = field(default_factory=list)
     # The pickup time and the fingerprint of the cart the caller last heard read back.
     pickup_at: datetime | None = None
     reviewed: str | None = None
-    # Orders placed on this call, by cart fingerprint: placing the same cart again returns it.
+    # Orders placed on this call (cart fingerprint -> order id), and bookings cancelled on it:
+    # both start a new idempotency key, so a deliberate second order or booking is not a replay.
     placed: dict[str, int] = field(default_factory=dict)
+    cancellations: int = 0
 
     def business(self) -> Business:
         return Business.objects.get(pk=self.business_id)
@@ -88,20 +88,16 @@ async def build_agent(admission: Admission, runner: CallRunner) -> Agent:
     """The agent for an admitted call; also sets the session's userdata the tools read."""
     config = admission.config
 
-    def prepare() -> tuple[str, str]:
+    def prepare() -> str:
         business = Business.objects.get(pk=admission.business_id)
-        return build_instructions(business=business, config=config, caller_number=admission.caller_number), (
-            business.currency
-        )
+        return build_instructions(business=business, config=config, caller_number=admission.caller_number)
 
-    instructions, currency = await database_sync_to_async(prepare)()
+    instructions = await database_sync_to_async(prepare)()
     runner.session.userdata = CallContext(
         runner=runner,
         business_id=admission.business_id,
         call_record_id=admission.call_record_id,
         caller_number=admission.caller_number,
-        language=config.language,
         transfer_number=config.transfer_number,
-        currency=currency,
     )
     return RestaurantAgent(instructions=instructions, tools=tools.ALL)

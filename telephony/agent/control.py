@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
+import aiohttp
 from django.conf import settings
 from livekit import api
 
@@ -55,7 +56,9 @@ class LiveKitCallControl:
                 response = await lk.sip.transfer_sip_participant(request, timeout=self._transfer_timeout)
             except api.TwirpError as exc:
                 raise TransferFailed(f"{exc.code}: {exc.message}") from exc
-        # livekit-api 1.2 reports some failures in the response rather than as an error.
-        status = getattr(response, "status", None)
-        if status is not None and status != api.SIPTransferStatus.STS_TRANSFER_SUCCESSFUL:
-            raise TransferFailed(f"transfer ended with status {api.SIPTransferStatus.Name(status)}")
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                raise TransferFailed(f"LiveKit unreachable: {exc!r}") from exc
+        # livekit-api 1.2 reports some failures in the response rather than as an error. An
+        # empty status (0) is ONGOING, also what a server that predates the field sends: not a failure.
+        if response.status == api.SIPTransferStatus.STS_TRANSFER_FAILED:
+            raise TransferFailed(f"transfer failed: {api.SIPTransferReason.Name(response.reason)}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -67,7 +67,13 @@ class CallOutcome:
 
 
 class CallRunner:
-    """The lifecycle of one inbound call; every ending goes through `end()`, which runs once."""
+    """The lifecycle of one inbound call.
+
+    Every ending runs as one task, `_end_task`, started by the first of them (a hang-up,
+    a timer, a tool, the job shutting down); later endings wait for it. Nothing that can
+    be cancelled (a timer, a turn) awaits the ending inline, so an ending once begun
+    always finishes: the record is completed, the room closed, the job released.
+    """
 
     def __init__(
         self,
@@ -92,21 +98,32 @@ class CallRunner:
         self.session: AgentSession | None = None
         self.outcome = CallOutcome()
         self.finished = asyncio.Event()
-        self._ending = False
+        self._end_task: asyncio.Task | None = None
+        self._admission_done = asyncio.Event()
         self._tasks: set[asyncio.Task] = set()
         self._silence_task: asyncio.Task | None = None
         self._participant_gone = False
+        self._transferring = False
+        self._left_during_transfer: str | None = None
 
     # --- start ---------------------------------------------------------------------------
     async def run(self) -> CallOutcome:
         """Admit the call and either answer it or turn it away; returns once the call is under way or over."""
-        admission = await database_sync_to_async(_admit)(self.inbound, self.worker_id)
-        self.outcome.admission = admission
-        if not admission.admitted:
-            await self._turn_away(admission)
+        try:
+            admission = await database_sync_to_async(_admit)(self.inbound, self.worker_id)
+        except Exception:
+            # The caller must not be left ringing: close the room (the lease frees any slot taken).
+            logger.exception("call %s: admission failed", self.inbound.sip_call_id)
+            self._admission_done.set()
+            await self.end(Reason.ERROR)
             return self.outcome
-        if self._participant_gone:  # the caller hung up while we were admitting
-            await self.end(Reason.CALLER_HANGUP)
+        self.outcome.admission = admission
+        self._admission_done.set()
+        if self.ending:  # the caller hung up while we were admitting: that ending records it
+            await asyncio.shield(self._end_task)
+            return self.outcome
+        if not admission.admitted:
+            await self._begin_ending(self._turn_away(admission))
             return self.outcome
         try:
             await self._answer(admission)
@@ -125,7 +142,11 @@ class CallRunner:
         session.on("error", self._on_session_error)
         session.on("close", self._on_session_close)
         agent = await self.agent_factory(admission, self)
+        if self.ending:  # ended while the agent was being prepared: do not start it
+            return
         await self.sessions.start(session, agent)
+        if self.ending:
+            return
         self._spawn(self._heartbeat_loop(), "heartbeat")
         self._spawn(self._max_duration(config.max_call_minutes * self.timing.minute_seconds), "max-duration")
         if config.greeting:
@@ -161,6 +182,8 @@ class CallRunner:
                 await self._say_and_wait(message)
                 with contextlib.suppress(Exception):
                     await session.aclose()
+        except Exception:
+            logger.exception("call %s: could not turn the call away politely", self.inbound.sip_call_id)
         finally:
             await self._hang_up()
             self._finish()
@@ -179,14 +202,16 @@ class CallRunner:
                 continue
             if not alive:
                 logger.warning("call %s: slot was reclaimed; ending the call", self.inbound.sip_call_id)
-                await self.end(Reason.SLOT_LOST, goodbye=phrases.sorry_must_end(self.language))
+                self.request_end(Reason.SLOT_LOST, goodbye=phrases.sorry_must_end(self.language))
                 return
 
     async def _max_duration(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
-        await self.end(Reason.MAX_DURATION, goodbye=phrases.time_is_up(self.language))
+        self.request_end(Reason.MAX_DURATION, goodbye=phrases.time_is_up(self.language))
 
     def _on_user_state(self, event: Any) -> None:
+        if self.ending:
+            return
         if event.new_state == "away" and self._silence_task is None:
             # Ask once; if the caller stays silent as long again, end the call.
             self.session.generate_reply(instructions=phrases.STILL_THERE_INSTRUCTIONS)
@@ -197,38 +222,41 @@ class CallRunner:
 
     async def _silence_deadline(self) -> None:
         await asyncio.sleep(self.timing.silence_seconds)
-        await self.end(Reason.SILENCE, goodbye=phrases.goodbye_silence(self.language))
+        self.request_end(Reason.SILENCE, goodbye=phrases.goodbye_silence(self.language))
 
     def _on_session_error(self, event: Any) -> None:
+        # LiveKit has already retried the provider; an unrecoverable error means this call
+        # cannot go on well, so it ends on the first one with an apology.
         if not getattr(event.error, "recoverable", True):
             logger.error("call %s: unrecoverable %s error", self.inbound.sip_call_id, type(event.error).__name__)
             self.request_end(Reason.ERROR, goodbye=phrases.sorry_problem(self.language))
 
     def _on_session_close(self, event: Any) -> None:
-        if self._ending:
-            return
-        reason = Reason.ERROR if event.error is not None else Reason.AGENT_HANGUP
-        self.request_end(reason)
+        # We close the session only while ending; any other close (LiveKit shutting the job
+        # down, a provider failure) cut the call short.
+        self.request_end(Reason.ERROR)
 
     def on_participant_left(self, participant: rtc.RemoteParticipant) -> None:
         """Room event: the caller's SIP leg is gone, for whatever reason LiveKit gives."""
         if participant.identity != self.inbound.participant_identity:
             return
         self._participant_gone = True
-        reason = (
-            Reason.CALLER_HANGUP if participant.disconnect_reason in _CALLER_HANGUP_REASONS else Reason.LINE_DROPPED
-        )
+        hung_up = participant.disconnect_reason in _CALLER_HANGUP_REASONS
+        reason = Reason.CALLER_HANGUP if hung_up else Reason.LINE_DROPPED
+        if self._transferring:
+            # A transferred SIP leg leaves the room too; the transfer's outcome decides.
+            self._left_during_transfer = reason
+            return
         self.request_end(reason)
 
     async def on_job_shutdown(self, reason: str = "") -> None:
-        """Job shutdown callback: after our own end it does nothing; otherwise the job was cut short
-        (worker stopped past its drain timeout, room closed under us) and the call is recorded as failed."""
+        """Job shutdown callback: waits for the call's ending; a call nothing else ended was cut short (failed)."""
         await self.end(Reason.ERROR)
 
     # --- what tools ask for ------------------------------------------------------------------
     @property
     def ending(self) -> bool:
-        return self._ending
+        return self._end_task is not None
 
     @property
     def language(self) -> str:
@@ -237,9 +265,17 @@ class CallRunner:
 
     async def transfer_to_staff(self, to: str) -> None:
         """Transfer the caller (raises TransferFailed); on success the call ends as `transferred`."""
-        await self.control.transfer(
-            room_name=self.inbound.room_name, participant_identity=self.inbound.participant_identity, to=to
-        )
+        self._transferring = True
+        try:
+            await self.control.transfer(
+                room_name=self.inbound.room_name, participant_identity=self.inbound.participant_identity, to=to
+            )
+        except TransferFailed:
+            if self._left_during_transfer is not None:
+                self.request_end(self._left_during_transfer)
+            raise
+        finally:
+            self._transferring = False
         self.outcome.transferred_to = to
         self.request_end(Reason.TRANSFERRED)
 
@@ -248,21 +284,28 @@ class CallRunner:
         logger.error("call %s: tool failed", self.inbound.sip_call_id, exc_info=exc)
         self.request_end(Reason.ERROR, goodbye=phrases.sorry_problem(self.language))
 
-    def request_end(self, reason: str, *, goodbye: str | None = None) -> None:
-        """End from an event handler or a tool, without waiting on the session from inside it."""
-        if not self._ending:
-            self._spawn(self.end(reason, goodbye=goodbye), f"end-{reason}")
+    def request_end(self, reason: str, *, goodbye: str | None = None) -> asyncio.Task:
+        """Start ending the call (the first request wins); returns the ending, without waiting for it."""
+        return self._begin_ending(self._end(reason, goodbye=goodbye))
+
+    async def end(self, reason: str, *, goodbye: str | None = None) -> None:
+        """End the call and wait until it is over (or wait for the ending already under way)."""
+        await asyncio.shield(self.request_end(reason, goodbye=goodbye))
 
     # --- the one way out ----------------------------------------------------------------------
-    async def end(self, reason: str, *, goodbye: str | None = None) -> None:
-        if self._ending:
-            return
-        self._ending = True
-        self.outcome.reason = reason
-        current = asyncio.current_task()
+    def _begin_ending(self, ending: Coroutine[Any, Any, None]) -> asyncio.Task:
+        if self._end_task is None:
+            self._end_task = asyncio.create_task(ending, name="call-end")
+        else:
+            ending.close()  # another ending is under way; this one never runs
+        return self._end_task
+
+    async def _end(self, reason: str, *, goodbye: str | None) -> None:
+        await self._admission_done.wait()  # a hang-up during admission ends what admission took
+        admission = self.outcome.admission
+        self.outcome.reason = reason if admission is None or admission.admitted else admission.reason
         for task in list(self._tasks):
-            if task is not current and not task.get_name().startswith("end-"):
-                task.cancel()
+            task.cancel()
         session = self.session
         if goodbye and session is not None and not self._participant_gone:
             await self._say_and_wait(goodbye)
@@ -271,7 +314,6 @@ class CallRunner:
             with contextlib.suppress(Exception):
                 await session.aclose()
         transcript, usage = _transcript(session), _usage(session)
-        admission = self.outcome.admission
         if admission is not None and admission.admitted:
             try:
                 self.outcome.record = await database_sync_to_async(services.call_end)(
@@ -306,7 +348,7 @@ class CallRunner:
         if self.on_finished is not None:
             self.on_finished()
 
-    def _spawn(self, coro: Awaitable[Any], name: str) -> asyncio.Task:
+    def _spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task:
         task = asyncio.create_task(coro, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

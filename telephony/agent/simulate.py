@@ -72,19 +72,22 @@ async def simulate_call(
     if not admission.admitted:
         write(f"Rejected: {admission.reason}.")
     else:
-        async for line in _each(caller_lines):
-            if runner.finished.is_set():
-                break
-            write(f"Caller: {line}")
-            try:
-                await runner.session.run(user_input=line)
-            except RuntimeError:
-                if not runner.finished.is_set() and not runner.ending:
-                    raise  # the session closing under a run is expected only when the call is ending
-            await asyncio.sleep(0)
-        if not runner.finished.is_set():
-            await runner.end(CallRecord.Reason.CALLER_HANGUP)
-        await runner.finished.wait()
+        try:
+            async for line in _each(caller_lines):
+                if runner.finished.is_set():
+                    break
+                write(f"Caller: {line}")
+                try:
+                    await runner.session.run(user_input=line)
+                except RuntimeError:
+                    if not runner.ending:
+                        raise  # the session closing under a run is expected only when the call is ending
+                await asyncio.sleep(0)
+        except BaseException:
+            # A script that ran out or a failing model: the call still ends and frees its slot.
+            await runner.end(CallRecord.Reason.ERROR)
+            raise
+        await runner.end(CallRecord.Reason.CALLER_HANGUP)  # the caller hangs up (a no-op if the call ended)
     record = await database_sync_to_async(CallRecord.objects.get)(pk=admission.call_record_id)
     return Summary(outcome, record)
 

@@ -40,7 +40,7 @@ def worker_id() -> str:
 
 
 def prewarm(proc: JobProcess) -> None:
-    # Connections inherited from the forkserver parent must not be shared with it.
+    # A job process may sit idle for a long while before its call: start it without stale connections.
     close_old_connections()
 
 

@@ -62,6 +62,8 @@ class FakeLiveKit:
     rooms: set[str] = field(default_factory=set)
     # Transfers to these numbers fail the way a busy or rejecting PBX makes them fail.
     busy_numbers: set[str] = field(default_factory=set)
+    # What a transfer that went through reports (older servers leave it unset: ONGOING, 0).
+    transfer_status: int = proto_sip.SIPTransferStatus.STS_TRANSFER_SUCCESSFUL
     port: int = 0
 
     def __post_init__(self) -> None:
@@ -195,9 +197,7 @@ class FakeLiveKit:
         if req.transfer_to.removeprefix("tel:") in self.busy_numbers:
             raise TwirpFail("failed_precondition", "transfer failed: 486 Busy Here", 412,
                             {"sip_status_code": "486", "sip_status": "Busy Here"})  # fmt: skip
-        return proto_sip.TransferSIPParticipantResponse(
-            transfer_id="TR_fake", status=proto_sip.SIPTransferStatus.STS_TRANSFER_SUCCESSFUL
-        )
+        return proto_sip.TransferSIPParticipantResponse(transfer_id="TR_fake", status=self.transfer_status)
 
 
 def _error(code: str, msg: str, status: int, meta: dict[str, str] | None = None) -> web.Response:

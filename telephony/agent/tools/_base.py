@@ -35,22 +35,36 @@ async def call(context: RunContext, fn: Callable[..., T], /, *args: Any, **kwarg
         raise StopResponse() from None
 
 
+# Dates a caller can mean: yesterday (a late-night call about "today") to a bit over a year ahead.
+_DAYS_BACK, _DAYS_AHEAD = 1, 400
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def text(value: str, limit: int = 200) -> str:
+    """A string argument from the model made safe to store and to echo: no control characters, bounded."""
+    return _CONTROL.sub(" ", str(value or "")).strip()[:limit]
+
+
 def parse_day(value: str, today: date) -> date:
-    text = (value or "").strip().lower()
-    if text in _TODAY:
+    spoken = text(value, 40)
+    lowered = spoken.lower()
+    if lowered in _TODAY:
         return today
-    if text in _TOMORROW:
+    if lowered in _TOMORROW:
         return today + timedelta(days=1)
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(lowered)
     except ValueError:
-        raise ToolError(f"'{value}' is not a date I understand; give it as YYYY-MM-DD.") from None
+        raise ToolError(f"'{spoken}' is not a date I understand; give it as YYYY-MM-DD.") from None
+    if not today - timedelta(days=_DAYS_BACK) <= day <= today + timedelta(days=_DAYS_AHEAD):
+        raise ToolError(f"{day:%d %B %Y} is too far from today ({today:%d %B %Y}); check the date with the caller.")
+    return day
 
 
 def parse_time(value: str) -> time:
-    match = _TIME.match(value or "")
+    match = _TIME.match(text(value, 20))
     if match:
         hour, minute = int(match[1]), int(match[2] or 0)
         if hour < 24 and minute < 60:
             return time(hour, minute)
-    raise ToolError(f"'{value}' is not a time I understand; give it as HH:MM in 24-hour time.")
+    raise ToolError(f"'{text(value, 20)}' is not a time I understand; give it as HH:MM in 24-hour time.")

@@ -9,10 +9,11 @@ from django.utils import timezone
 from livekit.agents import RunContext, ToolError, function_tool
 
 from panbot.phone import to_e164
+from reservations.models import ReservationStatus
 from reservations.selectors import reservation_availability, reservation_find
 from reservations.services import reservation_book, reservation_cancel
 from restaurants.schedule import wall_clock
-from telephony.agent.tools._base import call, parse_day, parse_time
+from telephony.agent.tools._base import call, parse_day, parse_time, text
 from telephony.models import CallRecord
 
 # Times read out when the caller has not asked for one: enough to choose, short enough to say.
@@ -80,12 +81,15 @@ async def book_table(
             business=business,
             starts_at=starts_at,
             party_size=party_size,
-            name=name,
-            phone=state.caller_number if to_e164(state.caller_number) else phone,
-            notes=notes,
+            name=text(name, 100),
+            phone=state.caller_number if to_e164(state.caller_number) else text(phone, 40),
+            notes=text(notes),
             call=CallRecord.objects.get(pk=state.call_record_id),
-            # A repeated tool call for the same table on the same call is the same booking.
-            idempotency_key=f"call-{state.call_record_id}-table-{starts_at:%Y%m%d%H%M}-{party_size}",
+            # A repeated tool call for the same table on the same call is the same booking;
+            # once the caller cancelled on this call, booking again is a new booking.
+            idempotency_key=(
+                f"call-{state.call_record_id}-table-{starts_at:%Y%m%d%H%M}-{party_size}-{state.cancellations}"
+            ),
         )
         when = booking.starts_at.astimezone(business.tz)
         return f"Booked: {booking.party_size} people on {when:%A %d %B} at {when:%H:%M}, name {booking.name}."
@@ -125,9 +129,8 @@ async def cancel_reservation(context: RunContext, date: str, time: str = "") -> 
     def cancel() -> str:
         business = state.business()
         day = parse_day(date, _today(business))
-        bookings = [
-            b for b in reservation_find(business, state.caller_number, day) if b.status in {"pending", "confirmed"}
-        ]
+        open_statuses = {ReservationStatus.PENDING, ReservationStatus.CONFIRMED}
+        bookings = [b for b in reservation_find(business, state.caller_number, day) if b.status in open_statuses]
         if time:
             wanted = parse_time(time)
             bookings = [b for b in bookings if b.starts_at.astimezone(business.tz).time() == wanted]
@@ -139,6 +142,7 @@ async def cancel_reservation(context: RunContext, date: str, time: str = "") -> 
             times = ", ".join(f"{b.starts_at.astimezone(business.tz):%H:%M}" for b in bookings)
             raise ToolError(f"The caller has reservations at {times} that day; ask which one to cancel.")
         booking = reservation_cancel(business=business, reservation_id=bookings[0].pk, reason="cancelled by phone")
+        state.cancellations += 1
         when = booking.starts_at.astimezone(business.tz)
         return f"Cancelled the reservation for {booking.party_size} on {when:%A %d %B} at {when:%H:%M}."
 

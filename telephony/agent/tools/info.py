@@ -5,7 +5,7 @@ from __future__ import annotations
 from livekit.agents import RunContext, function_tool
 
 from restaurants.selectors import business_info, faq_search
-from telephony.agent.tools._base import call
+from telephony.agent.tools._base import call, text
 
 
 @function_tool
@@ -23,7 +23,7 @@ async def search_faq(context: RunContext, question: str) -> str:
     """
 
     def find() -> str:
-        entries = faq_search(context.userdata.business(), question)
+        entries = faq_search(context.userdata.business(), text(question))
         if not entries:
             return "No prepared answer for that; say you are not sure, and offer to transfer or take a message."
         return "\n".join(f"Q: {e.question}\nA: {e.answer}" for e in entries)

@@ -16,7 +16,7 @@ from orders.selectors import menu_as_text, menu_item_match, order_find_for_calle
 from orders.services import order_place, order_review
 from panbot.phone import to_e164
 from restaurants.schedule import wall_clock
-from telephony.agent.tools._base import call, parse_day, parse_time
+from telephony.agent.tools._base import call, parse_day, parse_time, text
 from telephony.models import CallRecord
 
 # A spoken name is taken as meaning the top match only when it is this sure and clearly ahead.
@@ -28,7 +28,8 @@ _BY_ID = re.compile(r"^\s*#?(\d+)\s*$")
 
 def _resolve_item(business, reference: str) -> MenuItem:
     """An item from its menu id ("#12") or its spoken name; asks back instead of guessing."""
-    by_id = _BY_ID.match(reference or "")
+    reference = text(reference, 100)
+    by_id = _BY_ID.match(reference)
     if by_id:
         item = MenuItem.objects.filter(business=business, pk=int(by_id[1])).first()
         if item is None:
@@ -47,8 +48,8 @@ def _resolve_item(business, reference: str) -> MenuItem:
 def _resolve_options(item: MenuItem, references: list[str]) -> list[int]:
     options = list(Modifier.objects.filter(group__item=item).select_related("group"))
     ids = []
-    for reference in references:
-        by_id = _BY_ID.match(reference or "")
+    for reference in (text(r, 100) for r in references[:20]):
+        by_id = _BY_ID.match(reference)
         if by_id:
             ids.append(int(by_id[1]))  # the order service checks it belongs to the item
             continue
@@ -74,9 +75,10 @@ async def search_menu(context: RunContext, name: str) -> str:
     """
 
     def find() -> str:
-        matches = menu_item_match(context.userdata.business(), name)
+        spoken = text(name, 100)
+        matches = menu_item_match(context.userdata.business(), spoken)
         if not matches:
-            return f"Nothing on the menu sounds like '{name}'."
+            return f"Nothing on the menu sounds like '{spoken}'."
         return "\n".join(
             f"#{m.item.pk} {m.item.name} {m.item.price} (match {m.score:.0f}%)"
             + ("" if m.available else ", sold out today")
@@ -201,12 +203,13 @@ async def place_order(context: RunContext, customer_name: str, caller_confirmed:
         order = order_place(
             business=business,
             items=state.cart,
-            customer_name=customer_name,
-            customer_phone=state.caller_number if to_e164(state.caller_number) else phone,
+            customer_name=text(customer_name, 100),
+            customer_phone=state.caller_number if to_e164(state.caller_number) else text(phone, 40),
             pickup_at=state.pickup_at,
             call=CallRecord.objects.get(pk=state.call_record_id),
-            # The same cart on the same call is the same order, however often the model asks.
-            idempotency_key=f"call-{state.call_record_id}-{fingerprint}",
+            # The same cart placed again on the same call is the same order, however often the
+            # model asks; after an order is placed, the next one on this call gets a new key.
+            idempotency_key=f"call-{state.call_record_id}-{len(state.placed)}-{fingerprint}",
         )
         state.placed[fingerprint] = order.pk
         state.cart, state.reviewed, state.pickup_at = [], None, None

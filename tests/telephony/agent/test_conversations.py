@@ -189,9 +189,12 @@ async def test_booking_refusals(restaurant, make_call):
     )  # fmt: skip
     await call.start()
     (too_large,) = outputs(await call.say("Siamo in sette"))
-    assert too_large[2] and "6" in too_large[1]
+    assert too_large[2]
+    assert too_large[1] == (
+        "We can book tables for up to 6 people by phone; for a larger group please speak with the restaurant."
+    )
     (full,) = outputs(await call.say("Alle 19 in due"))
-    assert full[2] and "19:00" in full[1]
+    assert full[2] and full[1].startswith("We have no table for 2") and "we have tables at" in full[1]
     (closed,) = outputs(await call.say("E lunedì?"))
     assert "No table for 2 on Monday 15 June" in closed[1]
     (nearest,) = outputs(await call.say("Davvero alle 19 niente?"))
@@ -303,3 +306,155 @@ async def test_a_caller_with_a_withheld_number_gives_one_and_cannot_override_a_k
     await known.say("Prenota a nome Blu")
     await known.hang_up()
     assert (await db(Reservation.objects.get)(name="Blu")).phone == CALLER  # the line's number, not the one said
+
+
+async def test_the_menu_is_read_and_an_item_taken_off_the_order(restaurant, make_call):
+    call = make_call(
+        [
+            tool("read_menu"), "Ecco il menu.",
+            tool("add_to_order", item="Diavola"), "Una diavola.",
+            tool("add_to_order", item="coke"), "Una coca.",
+            tool("remove_from_order", item="Diavola"), "$tool_output",
+            tool("remove_from_order", item="Diavola"), "Non c'è.",
+            tool("remove_from_order", item="Coca-Cola"), "$tool_output",
+        ]
+    )  # fmt: skip
+    await call.start()
+    (menu,) = outputs(await call.say("Cosa avete?"))
+    assert "Margherita" in menu[1] and "Sold out today: Lasagne al forno." in menu[1]
+    await call.say("Una diavola")
+    await call.say("E una coca")
+    (removed,) = outputs(await call.say("Togli la diavola"))
+    assert removed[1].startswith("Removed Diavola. The order now: 1 Coca-Cola")
+    (absent,) = outputs(await call.say("Togli la diavola"))
+    assert absent[2] and absent[1] == "Diavola is not in the order."
+    (emptied,) = outputs(await call.say("Togli anche la coca"))
+    assert emptied[1] == "Removed Coca-Cola. The order is now empty."
+    assert call.runner.session.userdata.cart == []
+    await call.hang_up()
+
+
+async def test_lookups_that_find_nothing_say_so(restaurant, make_call):
+    call = make_call(
+        [
+            tool("review_order"), "Vuoto.",
+            tool("order_status"), "$tool_output",
+            tool("find_my_reservations"), "$tool_output",
+            tool("cancel_reservation", date="2026-06-13"), "Niente.",
+            tool("search_menu", name="hamburger"), "$tool_output",
+            tool("search_faq", question="karaoke"), "$tool_output",
+        ]
+    )  # fmt: skip
+    await call.start()
+    (empty,) = outputs(await call.say("Quanto ho speso?"))
+    assert empty[2] and empty[1] == "The order is empty; ask what the caller would like."
+    assert outputs(await call.say("Il mio ordine?"))[0][1] == "No recent orders from this phone number."
+    assert outputs(await call.say("Ho prenotato?"))[0][1] == "No upcoming reservations for this phone number."
+    (nothing,) = outputs(await call.say("Cancella"))
+    assert nothing[2] and nothing[1] == "This phone number has no reservation to cancel on Saturday 13 June."
+    assert outputs(await call.say("Un hamburger"))[0][1] == "Nothing on the menu sounds like 'hamburger'."
+    assert outputs(await call.say("Karaoke?"))[0][1].startswith("No prepared answer for that")
+    await call.hang_up()
+
+
+async def test_callers_never_reach_other_callers_or_other_restaurants_bookings(
+    restaurant, make_call, make_business, trattoria_hours
+):
+    from reservations.models import ReservationSettings
+
+    other = await db(make_business)("Sushi Zen", slug="zen-outsider")
+    await db(trattoria_hours)(other)
+    await db(ReservationSettings.objects.create)(
+        business=other, seats_per_slot=10, max_party_size=6, lead_minutes=60, horizon_days=30
+    )
+    # The same caller booked at the other restaurant; another caller booked here.
+    await db(reservation_book)(business=other, starts_at=datetime(2026, 6, 13, 20, 0), party_size=2, name="Mine",
+                               phone=CALLER)  # fmt: skip
+    await db(reservation_book)(business=restaurant.business, starts_at=datetime(2026, 6, 13, 20, 0), party_size=2,
+                               name="Someone else", phone="+393330009999")  # fmt: skip
+    call = make_call(
+        [tool("find_my_reservations"), "$tool_output", tool("cancel_reservation", date="2026-06-13"), "Niente."]
+    )
+    await call.start()
+    assert outputs(await call.say("Le mie prenotazioni?"))[0][1] == "No upcoming reservations for this phone number."
+    (refused,) = outputs(await call.say("Cancella quella di stasera"))
+    assert refused[2]
+    await call.hang_up()
+    statuses = await db(lambda: sorted(Reservation.objects.values_list("name", "status")))()
+    assert statuses == [("Mine", "confirmed"), ("Someone else", "confirmed")]
+
+
+async def test_several_bookings_the_same_day_are_asked_about(restaurant, make_call):
+    for hour in (19, 21):
+        await db(reservation_book)(business=restaurant.business, starts_at=datetime(2026, 6, 13, hour, 0),
+                                   party_size=2, name="Verdi", phone=CALLER)  # fmt: skip
+    call = make_call([tool("cancel_reservation", date="2026-06-13"), "Quale?", tool(
+        "cancel_reservation", date="2026-06-13", time="21:00"), "$tool_output"])  # fmt: skip
+    await call.start()
+    (which,) = outputs(await call.say("Cancella la prenotazione di stasera"))
+    assert which[2] and which[1] == "The caller has reservations at 19:00, 21:00 that day; ask which one to cancel."
+    (cancelled,) = outputs(await call.say("Quella delle 21"))
+    assert cancelled[1] == "Cancelled the reservation for 2 on Saturday 13 June at 21:00."
+    await call.hang_up()
+
+
+async def test_booking_again_after_cancelling_is_a_new_booking(restaurant, make_call):
+    book = tool("book_table", date="2026-06-13", time="20:00", party_size=4, name="Verdi")
+    call = make_call([book, "Ok.", tool("cancel_reservation", date="2026-06-13"), "Ok.", book, "$tool_output", book,
+                      "$tool_output"])  # fmt: skip
+    await call.start()
+    await call.say("Prenota")
+    await call.say("Anzi no, cancella")
+    (again,) = outputs(await call.say("Scusi, prenoti di nuovo"))
+    assert again[1].startswith("Booked: 4 people")
+    (repeated,) = outputs(await call.say("Ha prenotato?"))  # the model books the same table once more
+    assert repeated[1] == again[1]
+    await call.hang_up()
+    statuses = await db(lambda: sorted(Reservation.objects.values_list("status", flat=True)))()
+    assert statuses == ["cancelled", "confirmed"]
+
+
+@pytest.mark.parametrize(
+    ("step", "fragment"),
+    [
+        (tool("book_table", date="0001-01-01", time="20:00", party_size=2, name="X"), "too far from today"),
+        (tool("review_order", pickup_time="20:00", pickup_date="9999-12-31"), "too far from today"),
+        (tool("check_availability", date="2026-02-30", party_size=2), "'2026-02-30' is not a date I understand"),
+        (tool("check_availability", date="2026-06-13", party_size=2, time="25:00"), "'25:00' is not a time"),
+        (tool("add_to_order", item="x" * 200_000), "is not on our menu"),
+    ],
+)
+async def test_bad_arguments_from_the_model_are_refused_politely(restaurant, make_call, step, fragment):
+    call = make_call([tool("add_to_order", item="Diavola"), "Ok.", step, "Scusi?"])
+    await call.start()
+    await call.say("Una diavola")
+    (refused,) = outputs(await call.say("..."))
+    assert refused[2] and fragment in refused[1]
+    assert len(refused[1]) < 400  # the model's input is not echoed back whole
+    assert not call.runner.ending
+    await call.hang_up()
+
+
+async def test_control_characters_never_reach_the_database(restaurant, make_call):
+    call = make_call(
+        [
+            tool("book_table", date="2026-06-13", time="20:00", party_size=2, name="Ros\x00si", notes="a\x00b"),
+            "$tool_output",
+        ]
+    )  # fmt: skip
+    await call.start()
+    (booked,) = outputs(await call.say("Rossi, tavolo fuori"))
+    assert not booked[2]
+    record = await call.hang_up()
+    booking = await db(Reservation.objects.get)(call=record)
+    assert (booking.name, booking.notes) == ("Ros si", "a b")
+
+
+async def test_usage_is_recorded_with_the_call(restaurant, make_call):
+    call = make_call([tool("restaurant_info"), "Siamo aperti alle 19."])
+    await call.start()
+    await call.say("Siete aperti?")
+    record = await call.hang_up()
+    (model,) = record.usage["models"]
+    assert model["provider"] == "panbot" and model["model"] == "scripted"
+    assert model["input_tokens"] == 200 and model["output_tokens"] == 16  # two model calls of 100 in, 8 out

@@ -1,6 +1,7 @@
 """The LiveKit entrypoint against a fake room and a fake LiveKit API: admission, rejections, every ending."""
 
 import asyncio
+import contextlib
 import itertools
 import time
 
@@ -303,3 +304,134 @@ async def test_the_caller_hanging_up_during_a_turn_ends_once(restaurant, job):
     turn.cancel()
     assert record.reason == "caller_hangup"
     assert len(call.api_calls("DeleteRoom")) == 1
+
+
+# --- endings that race each other ---------------------------------------------------------------
+
+
+async def test_the_caller_hanging_up_during_admission_frees_the_slot(restaurant, job, monkeypatch):
+    from telephony.agent import runner as runner_module
+
+    real_admit = runner_module._admit
+    call = job()
+
+    def slow_admit(inbound, worker_id):
+        admission = real_admit(inbound, worker_id)
+        time.sleep(0.2)  # the caller hangs up now, before the agent knows it has a slot
+        return admission
+
+    monkeypatch.setattr(runner_module, "_admit", slow_admit)
+    running = asyncio.create_task(call.run())
+    await asyncio.sleep(0.05)
+    call.room.leave(call.participant.identity, rtc.DisconnectReason.CLIENT_INITIATED)
+    runner = await running
+    assert runner.finished.is_set() and runner.session is None
+    record = await call.record()
+    assert (record.status, record.reason) == ("completed", "caller_hangup")
+    assert not await db(ActiveCall.objects.exists)()
+    assert len(call.api_calls("DeleteRoom")) == 1
+
+
+async def test_the_caller_speaking_during_the_silence_goodbye_does_not_stop_the_call_ending(restaurant, job, settings):
+    settings.AGENT_SILENCE_SECONDS = 0.1
+    call = job()
+    runner = await call.run()
+    runner.session.emit("user_state_changed", UserStateChangedEvent(old_state="listening", new_state="away"))
+    while not runner.ending:
+        await asyncio.sleep(0.01)
+    runner.session.emit("user_state_changed", UserStateChangedEvent(old_state="away", new_state="speaking"))
+    record = await ended(call)
+    assert record.reason == "silence"
+    assert len(call.api_calls("DeleteRoom")) == 1
+
+
+async def test_livekit_shutting_the_job_down_records_the_call_before_the_callback_returns(restaurant, job):
+    call = job()
+    runner = await call.run()
+    # LiveKit's own shutdown order: the session is closed first, then the shutdown callbacks run.
+    await runner.session.aclose()
+    await runner.on_job_shutdown("parent process shutdown")
+    assert runner.finished.is_set()
+    record = await call.record()
+    assert (record.status, record.reason) == ("failed", "error")
+
+
+async def test_the_sip_leg_leaving_during_a_transfer_is_recorded_as_transferred(restaurant, job, fake_livekit):
+    call = job(steps=[tool("transfer_to_staff"), "Vi passo un collega."])
+    runner = await call.run()
+    real_transfer = runner.control.transfer
+
+    async def transfer_that_moves_the_caller(**kwargs):
+        call.room.leave(call.participant.identity, rtc.DisconnectReason.CLIENT_INITIATED)
+        await real_transfer(**kwargs)
+
+    runner.control.transfer = transfer_that_moves_the_caller
+    with contextlib.suppress(RuntimeError):
+        await runner.session.run(user_input="Mi passi qualcuno")
+    record = await ended(call)
+    assert (record.status, record.reason) == ("completed", "transferred")
+
+
+async def test_a_transfer_livekit_reports_as_ongoing_is_not_a_failure(restaurant, job, fake_livekit):
+    from livekit.protocol import sip as proto_sip
+
+    fake_livekit.transfer_status = proto_sip.SIPTransferStatus.STS_TRANSFER_ONGOING
+    call = job(steps=[tool("transfer_to_staff"), "Vi passo un collega."])
+    runner = await call.run()
+    with contextlib.suppress(RuntimeError):
+        await runner.session.run(user_input="Mi passi qualcuno")
+    assert (await ended(call)).reason == "transferred"
+
+
+async def test_an_unreachable_livekit_makes_the_transfer_fail_politely(restaurant, job, settings):
+    call = job(steps=[tool("transfer_to_staff"), "Sono tutti occupati."])
+    runner = await call.run()
+    runner.control = LiveKitCallControl(url="http://127.0.0.1:9", api_key="k", api_secret="s" * 40)
+    result = await runner.session.run(user_input="Mi passi qualcuno")
+    (output,) = [e.item for e in result.events if e.type == "function_call_output"]
+    assert output.is_error and "staff are busy" in output.output
+    assert not runner.ending
+    await runner.end(CallRecord.Reason.CALLER_HANGUP)
+
+
+async def test_a_database_failure_during_admission_still_closes_the_room(restaurant, job, monkeypatch):
+    from django.db import OperationalError
+
+    from telephony.agent import runner as runner_module
+
+    def broken(inbound, worker_id):
+        raise OperationalError("the database went away")
+
+    monkeypatch.setattr(runner_module, "_admit", broken)
+    call = job()
+    runner = await call.run()
+    assert runner.finished.is_set() and runner.outcome.reason == "error"
+    assert len(call.api_calls("DeleteRoom")) == 1
+
+
+async def test_a_call_that_ends_while_the_agent_is_prepared_never_starts_it(restaurant, job, monkeypatch):
+    from telephony.agent import worker as worker_module
+
+    real_build = worker_module.build_agent
+    call = job()
+
+    async def slow_build(admission, runner):
+        agent = await real_build(admission, runner)
+        call.room.leave(call.participant.identity, rtc.DisconnectReason.CLIENT_INITIATED)
+        await asyncio.sleep(0.05)
+        return agent
+
+    started = []
+    real_start = TextSessions.start
+
+    async def spy_start(self, session, agent):
+        started.append(agent)
+        await real_start(self, session, agent)
+
+    monkeypatch.setattr(worker_module, "build_agent", slow_build)
+    monkeypatch.setattr(TextSessions, "start", spy_start)
+    runner = await call.run()
+    record = await ended(call)
+    assert record.reason == "caller_hangup"
+    assert started == []  # the session was never started
+    assert not [t for t in runner._tasks if not t.done()]  # no heartbeat or timer left behind
