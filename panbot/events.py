@@ -2,6 +2,9 @@
 
 Staff feeds read the `Event` table to catch up after a reconnect, so a push lost
 by Redis pub/sub costs latency, never data. A rolled-back change announces nothing.
+Ids are taken when a row is inserted, not when it commits: a transaction can commit
+id 184 after another committed 185, so catching up "after the last id seen" must also
+look back over ids that were still uncommitted then (the feed's job, with the snapshot).
 """
 
 from __future__ import annotations
@@ -106,16 +109,24 @@ class _Publisher:
     From plain synchronous code (Celery, the agent's database thread, commands),
     async_to_sync would start an event loop and a Redis connection for every event and
     make the committing code wait for it. Here the committing code only enqueues; one
-    loop with one connection pool sends, one event after the other.
+    loop with one connection pool sends, one event after the other. A Redis that hangs
+    costs each event PUBLISH_TIMEOUT at most, and a backlog beyond MAX_BACKLOG is dropped:
+    clients catch up from the Event table either way.
     """
 
+    PUBLISH_TIMEOUT = 2.0
+    MAX_BACKLOG = 10_000
+
     def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        # Also run in a forked child (Celery prefork): the parent's thread, loop and lock are not ours.
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._queue: asyncio.Queue | None = None
-        self._pid: int | None = None
         self._pending = 0
-        self._idle = threading.Condition(self._lock)
 
     @staticmethod
     def serves(layer: Any) -> bool:
@@ -123,8 +134,11 @@ class _Publisher:
 
     def submit(self, layer: Any, message: EventMessage) -> None:
         with self._lock:
-            if self._pid != os.getpid():  # first use, or a forked child (Celery prefork): start our own thread
+            if self._loop is None:
                 self._start()
+            if self._pending >= self.MAX_BACKLOG:
+                logger.warning("event push backlog full; dropping the push of event %s", message["id"])
+                return
             self._pending += 1
             loop, queue = self._loop, self._queue
         loop.call_soon_threadsafe(queue.put_nowait, (layer, message))
@@ -144,7 +158,6 @@ class _Publisher:
             ready.set()
             loop.run_until_complete(self._drain())
 
-        self._pid, self._pending = os.getpid(), 0
         threading.Thread(target=run, name="panbot-events", daemon=True).start()
         ready.wait()
 
@@ -152,7 +165,8 @@ class _Publisher:
         while True:
             layer, message = await self._queue.get()
             try:
-                await layer.group_send(business_group(message["business_id"]), _envelope(message))
+                group = business_group(message["business_id"])
+                await asyncio.wait_for(layer.group_send(group, _envelope(message)), self.PUBLISH_TIMEOUT)
             except Exception:
                 logger.warning("could not push event %s to the channel layer", message["id"], exc_info=True)
             with self._idle:
@@ -161,5 +175,15 @@ class _Publisher:
 
 
 _publisher = _Publisher()
+os.register_at_fork(after_in_child=_publisher._reset)
 # A command or task that emits and exits at once still gets its events out.
 atexit.register(_publisher.flush, 2.0)
+
+
+def flush_pushes(timeout: float = 2.0) -> bool:
+    """Wait until the events committed so far were handed to the channel layer.
+
+    For processes that end without running atexit (Celery prefork children, LiveKit job
+    processes): call it before they exit.
+    """
+    return _publisher.flush(timeout)

@@ -7,7 +7,7 @@ from django.db import models
 
 
 class Event(models.Model):
-    """Outbox row: one change announced to a business's live feed, numbered in commit order."""
+    """Outbox row: one change announced to a business's live feed (ids follow inserts, not commits)."""
 
     business = models.ForeignKey("restaurants.Business", on_delete=models.CASCADE, related_name="events")
     type = models.CharField(max_length=64)

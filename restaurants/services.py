@@ -86,6 +86,14 @@ def closure_set(*, business: Business, date: Any, reason: str = "") -> Closure:
 
 
 @transaction.atomic
+def closure_save(*, closure: Closure) -> Closure:
+    """Create or update a closure row as edited (moving its date moves the closure). Raises ValidationError."""
+    closure.full_clean()
+    closure.save()
+    return closure
+
+
+@transaction.atomic
 def closure_remove(*, closure: Closure) -> None:
     closure.delete()
 

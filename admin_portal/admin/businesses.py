@@ -22,6 +22,8 @@ class MembershipInline(StakeholderPermissions, admin.TabularInline):
 class OpeningHoursFormSet(BaseInlineFormSet):
     def clean(self):
         super().clean()
+        if any(self.errors):
+            return  # each bad row shows its own error; overlaps are checked once every row is valid
         periods = [
             (form.cleaned_data["weekday"], form.cleaned_data["opens_at"], form.cleaned_data["closes_at"])
             for form in self.forms
@@ -111,4 +113,4 @@ class BusinessAdmin(StakeholderPermissions, admin.ModelAdmin):
             if isinstance(obj, Membership):
                 services.membership_save(membership=obj)
             else:
-                services.closure_set(business=business, date=obj.date, reason=obj.reason)
+                services.closure_save(closure=obj)

@@ -30,5 +30,8 @@ class PbxTrunkAdmin(StakeholderPermissions, admin.ModelAdmin):
     def number_count(self, obj: PbxTrunk) -> int:
         return obj.num_numbers
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # its numbers and LiveKit trunk hang off it; deactivate it instead (livekit_sync removes it)
+
     def save_model(self, request, obj, form, change):
         services.trunk_save(trunk=obj)

@@ -24,3 +24,14 @@ class PlatformUserAdmin(StakeholderPermissions, UserAdmin):
         if not request.user.is_superuser:
             readonly += PRIVILEGED_FIELDS  # only superusers hand out superuser powers
         return readonly
+
+    def has_change_permission(self, request, obj=None):
+        # A stakeholder who could change a superuser (their password, say) could become one.
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)

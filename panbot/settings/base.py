@@ -8,6 +8,7 @@ the variable.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -48,7 +49,17 @@ def _int(name: str, default: int, *, minimum: int, maximum: int) -> int:
 
 def _url(name: str, *, schemes: set[str]) -> str:
     raw = env.str(name, default="").strip()
-    if raw and (urlparse(raw).scheme not in schemes or not urlparse(raw).netloc):
+    if not raw:
+        return raw
+    parsed = urlparse(raw)
+    try:
+        parsed.port  # noqa: B018 (raises for a port that is not a number)
+    except ValueError:
+        parsed = None
+    ok = (
+        parsed is not None and parsed.scheme in schemes and (parsed.netloc or (parsed.scheme == "unix" and parsed.path))
+    )
+    if not ok:
         raise ImproperlyConfigured(f"{name}={raw!r} must be a URL with scheme {' or '.join(sorted(schemes))}.")
     return raw
 
@@ -153,11 +164,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: channel layer, Celery broker, cache ---------------------------------
 REDIS_URL = _url("REDIS_URL", schemes={"redis", "rediss", "unix"})
 
+# Redis pub/sub ignores the database number in REDIS_URL: deployments (or test runs) sharing
+# a Redis are kept apart by this prefix, by default the database's name.
+CHANNEL_LAYER_PREFIX = env.str(
+    "CHANNEL_LAYER_PREFIX",
+    default="panbot-" + re.sub(r"[^A-Za-z0-9_-]+", "-", Path(str(DATABASES["default"]["NAME"])).stem),
+)
+
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNEL_LAYER_PREFIX", default="panbot")},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": CHANNEL_LAYER_PREFIX},
         }
     }
     CACHES = {

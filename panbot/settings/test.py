@@ -5,7 +5,6 @@ import os
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/panbot")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/1")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-used-anywhere-else-0123456789abcdef")
-os.environ.setdefault("CHANNEL_LAYER_PREFIX", "panbot-test")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 
 from panbot.settings.base import *  # noqa: F403

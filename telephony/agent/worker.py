@@ -15,6 +15,8 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "panbot.settings.base")
 django.setup()
 
+import asyncio  # noqa: E402
+import contextlib  # noqa: E402
 import logging  # noqa: E402
 
 from django.conf import settings  # noqa: E402
@@ -22,6 +24,7 @@ from django.db import close_old_connections  # noqa: E402
 from livekit import rtc  # noqa: E402
 from livekit.agents import AgentServer, JobContext, JobProcess, JobRequest  # noqa: E402
 
+from panbot.events import flush_pushes  # noqa: E402
 from telephony import selectors  # noqa: E402
 from telephony.agent.agent import build_agent  # noqa: E402
 from telephony.agent.control import LiveKitCallControl  # noqa: E402
@@ -92,6 +95,14 @@ async def run_call(ctx: JobContext, participant: rtc.RemoteParticipant, *, sessi
     )
     ctx.room.on("participant_disconnected", runner.on_participant_left)
     ctx.add_shutdown_callback(runner.on_job_shutdown)
+
+    async def hand_over_events(reason: str = "") -> None:
+        # The job process exits without atexit: the call's last events must be pushed first.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(runner.finished.wait(), 30)
+        await asyncio.to_thread(flush_pushes)
+
+    ctx.add_shutdown_callback(hand_over_events)
     await runner.run()
     return runner
 

@@ -184,7 +184,7 @@ def call_end(
         where += ["call_record_id = %(call_record_id)s"] if call_record_id is not None else []
         ended = _fetch(
             CallRecord,
-            _END_SQL.format(where=" AND ".join(where)),
+            _END_SQL.format(where=" AND ".join(where), columns=_RECORD_COLUMNS),
             {
                 "active_call_id": active_call_id,
                 "call_record_id": call_record_id,
@@ -223,7 +223,7 @@ _END_SQL = """
                usage = coalesce(%(usage)s::jsonb, r.usage)
           FROM slot
          WHERE r.id = slot.call_record_id
-        RETURNING r.*
+        RETURNING {columns}
     ), event AS (
         INSERT INTO panbot_event (business_id, type, payload, created_at)
         SELECT ended.business_id, 'call.ended',
@@ -231,7 +231,9 @@ _END_SQL = """
                    'call_record_id', ended.id, 'sip_number', ended.dialed_number,
                    'sip_number_id', ended.sip_number_id, 'caller', ended.caller_number,
                    'status', ended.status, 'reason', ended.reason,
-                   'ended_at', ended.ended_at, 'duration_seconds', ended.duration_seconds
+                   -- as DjangoJSONEncoder writes it, so every call.ended payload reads alike
+                   'ended_at', to_char(ended.ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                   'duration_seconds', ended.duration_seconds
                ),
                statement_timestamp()
           FROM ended
@@ -406,28 +408,39 @@ def _take_slot(record_values: dict[str, Any], *, sip_number: SipNumber, business
         return _Taken(*cursor.fetchone())
 
 
-# The candidate numbers, locked in a fixed order (two admissions never wait on each
-# other crosswise), each with its business locked right after it, the database time,
-# and whether this call was admitted before: one round trip. The business is locked in
-# a sub-select because a number's business may be NULL, and PostgreSQL cannot lock the
-# nullable side of an outer join.
+# Explicit column lists, not `*`: with prepared statements a `*` that gains a column in a
+# migration makes every connection's cached plan fail once ("cached plan must not change
+# result type") on the next admission or call end after the deploy.
+_NUMBER_COLUMNS = ", ".join(f"n.{f.column}" for f in SipNumber._meta.concrete_fields)
+_RECORD_COLUMNS = ", ".join(f"r.{f.column}" for f in CallRecord._meta.concrete_fields)
+
+# The preferred number (the first candidate that exists: a Diversion entry before the
+# called number) locked, then its business locked, the database time, and whether this
+# call was admitted before: one round trip. Every admission takes its locks in this one
+# order, number then business, and only those two rows, so admissions never deadlock on
+# each other. The business is locked in a sub-select because a number's business may be
+# NULL, and PostgreSQL cannot lock the nullable side of an outer join.
 #
 # NO KEY UPDATE rather than UPDATE: admissions still queue on each other (and on edits
 # of the row), but rows being inserted elsewhere that merely reference the business
 # or the number (orders, events, records: their foreign-key checks take KEY SHARE)
 # neither wait for an admission nor make it wait.
-_ROUTE_SQL = """
+_ROUTE_SQL = f"""
+    WITH n AS (
+        SELECT {_NUMBER_COLUMNS}
+          FROM telephony_sipnumber n
+         WHERE n.number = ANY(%(candidates)s)
+         ORDER BY array_position(%(candidates)s, n.number)
+         LIMIT 1
+           FOR NO KEY UPDATE
+    )
     SELECT n.*,
            statement_timestamp() AS db_now,
            (SELECT r.id FROM telephony_callrecord r WHERE r.sip_call_id = %(key)s) AS earlier_record_id,
            (SELECT to_jsonb(b) FROM restaurants_business b WHERE b.id = n.business_id FOR NO KEY UPDATE)
                AS business_row
-      FROM telephony_sipnumber n
-     WHERE n.number = ANY(%(candidates)s)
-     ORDER BY n.number
-       FOR NO KEY UPDATE
+      FROM n
 """
-
 
 # Runs with the number and the business locked, as a statement of its own: its
 # snapshot is taken after the locks were granted, so it counts every slot committed

@@ -66,3 +66,39 @@ def test_stakeholder_cannot_make_superusers(client, stakeholder, make_user):
     page = client.get(reverse("admin:auth_user_change", args=[other.pk])).content.decode()
     assert 'name="is_superuser"' not in page
     assert 'name="is_staff"' in page
+
+
+@pytest.fixture
+def superuser(db):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_superuser("root", password="Root-password-1!")
+
+
+def test_a_stakeholder_cannot_change_a_superusers_password(client, stakeholder, superuser):
+    client.force_login(stakeholder)
+    url = reverse("admin:auth_user_password_change", args=[superuser.pk])
+    response = client.post(url, {"password1": "Stakeholder-chose-this-1!", "password2": "Stakeholder-chose-this-1!"})
+    assert response.status_code == 403
+    superuser.refresh_from_db()
+    assert superuser.check_password("Root-password-1!")
+
+
+def test_a_stakeholder_sees_a_superuser_read_only_and_cannot_delete_them(client, stakeholder, superuser):
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+    client.force_login(stakeholder)
+    page = client.get(reverse("admin:auth_user_change", args=[superuser.pk])).content.decode()
+    assert 'name="_save"' not in page and 'name="username"' not in page
+    response = client.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "delete_selected", ACTION_CHECKBOX_NAME: [superuser.pk], "post": "yes", "index": "0"},
+    )
+    assert response.status_code in (200, 302, 403)
+    assert type(superuser).objects.filter(pk=superuser.pk, is_active=True).exists()
+    assert client.get(reverse("admin:auth_user_delete", args=[superuser.pk])).status_code == 403
+
+
+def test_a_superuser_still_manages_everyone(client, superuser, stakeholder):
+    client.force_login(superuser)
+    assert 'name="_save"' in client.get(reverse("admin:auth_user_change", args=[stakeholder.pk])).content.decode()

@@ -135,3 +135,50 @@ def test_live_calls_page_lists_every_tenant_and_is_read_only(admin_client, make_
     # The detail page is view-only: no form to post changes with.
     detail = admin_client.get(reverse("admin:telephony_activecall_change", args=[call.pk])).content.decode()
     assert 'name="_save"' not in detail
+
+
+def test_an_invalid_opening_time_is_a_form_error(admin_client, business):
+    response = admin_client.post(
+        reverse("admin:restaurants_business_change", args=[business.pk]),
+        business_form(
+            business,
+            **{
+                "opening_hours-TOTAL_FORMS": "1",
+                "opening_hours-0-weekday": "1",
+                "opening_hours-0-opens_at": "25:99",
+                "opening_hours-0-closes_at": "15:00",
+            },
+        ),
+    )
+    assert response.status_code == 200
+    assert "Enter a valid time" in response.content.decode()
+    assert not OpeningHours.objects.exists()
+
+
+def test_moving_a_closure_moves_it(admin_client, business):
+    from datetime import date
+
+    from restaurants.models import Closure
+
+    closure = Closure.objects.create(business=business, date=date(2027, 1, 10), reason="Inventory")
+    response = admin_client.post(
+        reverse("admin:restaurants_business_change", args=[business.pk]),
+        business_form(
+            business,
+            **{
+                "closures-TOTAL_FORMS": "1",
+                "closures-INITIAL_FORMS": "1",
+                "closures-0-id": str(closure.pk),
+                "closures-0-business": str(business.pk),
+                "closures-0-date": "2027-01-11",
+                "closures-0-reason": "Inventory",
+            },
+        ),
+    )
+    assert response.status_code == 302, response.context and response.context["errors"]
+    assert list(Closure.objects.values_list("date", flat=True)) == [date(2027, 1, 11)]
+
+
+def test_trunks_are_deactivated_not_deleted(admin_client):
+    trunk = PbxTrunk.objects.create(name="Old PBX", allowed_addresses=["203.0.113.10/32"])
+    assert admin_client.get(reverse("admin:telephony_pbxtrunk_delete", args=[trunk.pk])).status_code == 403

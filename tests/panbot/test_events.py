@@ -1,6 +1,7 @@
 """The outbox: rows in the caller's transaction, pushes only after commit, over real Redis."""
 
 import asyncio
+import time
 from decimal import Decimal
 
 import pytest
@@ -105,3 +106,55 @@ def test_emit_does_not_wait_for_redis(business, listener, monkeypatch):
     event = emit(business, "order.created", {"n": 1})
     assert time_module.monotonic() - started < 0.2
     assert listener.receive(timeout=2)["event"]["id"] == event.pk
+
+
+def test_a_redis_that_hangs_costs_each_push_a_timeout_not_the_process(monkeypatch, caplog):
+    """A Redis that accepts connections but never answers must not wedge the event thread."""
+    import socket
+
+    from channels_redis.pubsub import RedisPubSubChannelLayer
+
+    from panbot import events
+
+    black_hole = socket.socket()
+    black_hole.bind(("127.0.0.1", 0))
+    black_hole.listen(16)  # accepts, never replies
+    try:
+        monkeypatch.setattr(events._Publisher, "PUBLISH_TIMEOUT", 0.2)
+        layer = RedisPubSubChannelLayer(hosts=[f"redis://127.0.0.1:{black_hole.getsockname()[1]}"])
+        started = time.monotonic()
+        for n in range(3):
+            events._publisher.submit(layer, {"id": n, "type": "t", "business_id": 1, "payload": {}, "created_at": ""})
+        assert events._publisher.flush(timeout=5)
+        assert time.monotonic() - started < 3
+        assert "could not push event" in caplog.text
+    finally:
+        black_hole.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_events_still_arrive_after_a_hung_redis(business, listener, monkeypatch):
+    from panbot import events
+
+    monkeypatch.setattr(events._Publisher, "PUBLISH_TIMEOUT", 0.2)
+    event = emit(business, "order.created", {"n": 1})
+    assert listener.receive(timeout=2)["event"]["id"] == event.pk
+
+
+def test_a_forked_child_pushes_through_its_own_thread():
+    """Celery prefork: the child must not inherit the parent's event thread or its lock."""
+    import os as os_module
+
+    from panbot import events
+
+    events._publisher.flush(1)  # the parent's thread exists
+    read, write = os_module.pipe()
+    pid = os_module.fork()
+    if pid == 0:  # the child
+        try:
+            ok = events._publisher._loop is None and not events._publisher._lock.locked()
+            os_module.write(write, b"1" if ok else b"0")
+        finally:
+            os_module._exit(0)
+    os_module.waitpid(pid, 0)
+    assert os_module.read(read, 1) == b"1"

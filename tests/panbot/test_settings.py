@@ -29,6 +29,7 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
         ({"DEBUG": "true", "CALL_LEASE_SECONDS": "soon"}, "CALL_LEASE_SECONDS='soon' is not an integer"),
         ({"DEBUG": "true", "AGENT_MAX_SESSIONS": "0"}, "AGENT_MAX_SESSIONS=0 must be between 1 and"),
         ({"DEBUG": "true", "REDIS_URL": "localhost:6379"}, "REDIS_URL='localhost:6379' must be a URL"),
+        ({"DEBUG": "true", "REDIS_URL": "redis://cache:notaport/0"}, "REDIS_URL='redis://cache:notaport/0' must be"),
         ({"DEBUG": "true", "LIVEKIT_URL": "wss://lk.example.com"}, "LIVEKIT_API_KEY and LIVEKIT_API_SECRET"),
         ({"DEBUG": "true", "DATABASE_URL": "nosuchdb://x"}, "DATABASE_URL is not a valid database URL"),
     ],
@@ -41,6 +42,11 @@ def test_bad_settings_stop_start_up_with_a_message_naming_them(env, message):
 
 def test_embedded_default_needs_no_environment():
     result = manage("check", DEBUG="true")
+    assert result.returncode == 0, result.stderr
+
+
+def test_redis_over_a_unix_socket_is_accepted():
+    result = manage("check", DEBUG="true", REDIS_URL="unix:///var/run/redis/redis.sock")
     assert result.returncode == 0, result.stderr
 
 

@@ -179,3 +179,89 @@ def test_an_admission_does_not_wait_for_writes_that_merely_reference_the_busines
         writer.join(timeout=10)
     assert admission.admitted
     assert outcome == {"admitted_meanwhile": True}, "the admission queued behind an unrelated write"
+
+
+def test_admissions_whose_candidates_cross_two_businesses_never_deadlock(make_business, make_number):
+    """Forwarded calls list two numbers of two businesses; each admission locks only the number it routes to,
+    then that number's business, so two of them queued behind a third never wait on each other crosswise."""
+    mario, zen = make_business(max_concurrent_calls=5), make_business(max_concurrent_calls=5)
+    # Numbered so that scanning both candidates in number order meets the businesses crosswise.
+    mario_a = make_number(business=mario, max_concurrent_calls=5)
+    zen_a = make_number(business=zen, max_concurrent_calls=5)
+    zen_b = make_number(business=zen, max_concurrent_calls=5)
+    mario_b = make_number(business=mario, max_concurrent_calls=5)
+    for round_ in range(3):
+        results = _crossed_round(round_, mario, zen_b.number, mario_a.number, mario_b.number, zen_a.number)
+        assert all(isinstance(a, services.Admission) and a.admitted for a in results.values()), results
+        # The diversion names the restaurant the caller meant.
+        assert results["to zen, from mario"].business_id == mario.pk
+        assert results["to mario, from zen"].business_id == zen.pk
+
+
+def _crossed_round(round_: int, mario, zen_b: str, mario_a: str, mario_b: str, zen_a: str) -> dict[str, Any]:
+    """Two crossed admissions queued behind a third that holds Da Mario's lock; what each returned or raised."""
+    import time
+
+    from restaurants.models import Business
+
+    held, release = threading.Event(), threading.Event()
+    results: dict[str, Any] = {}
+
+    def hold_mario() -> None:
+        # Another admission for Da Mario is mid-flight: its business row is locked for a moment.
+        with transaction.atomic():
+            Business.objects.select_for_update(no_key=True).get(pk=mario.pk)
+            held.set()
+            release.wait(10)
+        connection.close()
+
+    def admit(name: str, called: str, forwarded_from: str) -> None:
+        try:
+            results[name] = call(called, f"crossed-{round_}-{name}", diversion=f"<sip:{forwarded_from}@pbx>")
+        except BaseException as exc:
+            results[name] = exc
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_mario)
+    holder.start()
+    held.wait(10)
+    first = threading.Thread(target=admit, args=("to zen, from mario", zen_b, mario_a))
+    first.start()
+    time.sleep(0.2)
+    second = threading.Thread(target=admit, args=("to mario, from zen", mario_b, zen_a))
+    second.start()
+    time.sleep(0.2)
+    release.set()
+    for thread in (holder, first, second):
+        thread.join(20)
+    return results
+
+
+def test_prepared_admission_statements_survive_a_migration_adding_columns(make_business, make_number):
+    """Prepared statements must not break on the first call after a deploy adds a column."""
+    import psycopg
+
+    business = make_business(max_concurrent_calls=50)
+    number = make_number(business=business, max_concurrent_calls=50)
+    for n in range(7):  # psycopg prepares a statement after five runs on a connection
+        admission = call(number.number, f"prepared-{n}")
+        services.call_end(active_call_id=admission.active_call_id, call_record_id=admission.call_record_id,
+                          reason="caller_hangup")  # fmt: skip
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    with psycopg.connect(**params, autocommit=True) as migration:
+        migration.execute("ALTER TABLE telephony_sipnumber ADD COLUMN deploy_extra integer")
+        migration.execute("ALTER TABLE telephony_callrecord ADD COLUMN deploy_extra integer")
+    try:
+        admission = call(number.number, "after-the-migration")
+        assert admission.admitted
+        ended = services.call_end(active_call_id=admission.active_call_id, call_record_id=admission.call_record_id,
+                                  reason="caller_hangup")  # fmt: skip
+        assert ended.reason == "caller_hangup"
+    finally:
+        connection.close()
+        with psycopg.connect(**params, autocommit=True) as migration:
+            migration.execute("ALTER TABLE telephony_sipnumber DROP COLUMN deploy_extra")
+            migration.execute("ALTER TABLE telephony_callrecord DROP COLUMN deploy_extra")
