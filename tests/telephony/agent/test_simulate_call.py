@@ -79,7 +79,7 @@ def test_bad_invocations_say_what_is_wrong(demo, args, message):
         simulate("--to", "+390551234567", *args)
 
 
-def test_a_script_that_runs_out_is_reported(demo, tmp_path):
+def test_when_the_script_ends_the_caller_hangs_up(demo, tmp_path):
     short = tmp_path / "short.json"
     short.write_text('{"turns": [{"caller": "Ciao", "agent": [{"tool": "restaurant_info"}, "Ciao"]}, '
                      '{"caller": "E poi?", "agent": ["Niente"]}]}')  # fmt: skip
@@ -112,3 +112,25 @@ def test_the_embedded_default_runs_the_shipped_script(tmp_path):
     output = manage("simulate_call", "--to", "055 1234567", "--script", str(SCRIPT))
     assert "Order placed: ticket number 1, total 26.50 EUR" in output
     assert "status completed, reason agent_hangup" in output
+
+
+def test_a_model_that_runs_out_of_script_ends_the_call_and_frees_the_slot(demo):
+    import asyncio
+
+    from telephony.agent.scripted import ScriptedLLM, ScriptError
+    from telephony.agent.simulate import simulate_call
+
+    lines: list[str] = []
+    with pytest.raises(ScriptError):
+        asyncio.run(
+            simulate_call(
+                to="+390551234567",
+                caller="+393331234567",
+                model=ScriptedLLM([]),
+                caller_lines=["Ciao"],
+                write=lines.append,
+            )
+        )
+    record = CallRecord.objects.get()
+    assert (record.status, record.reason) == ("failed", "error")
+    assert not ActiveCall.objects.exists()
