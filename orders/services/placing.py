@@ -33,6 +33,7 @@ from orders.selectors import menu_items_with_options, order_settings_get
 from orders.services.pickup import PickupPlanner
 from panbot.errors import ErrorCollector
 from panbot.events import emit
+from panbot.inputs import storable
 from panbot.phone import to_e164
 from restaurants.models import Business
 from restaurants.schedule import spoken_when
@@ -179,6 +180,8 @@ def _review_line(
     notes = notes.strip()
     if len(notes) > LINE_NOTES_MAX:
         errors.add("items", f"The note on {item.name} is too long; keep it under {LINE_NOTES_MAX} characters.")
+        ok = False
+    elif not errors.require_storable("items", notes, f"The note on {item.name}"):
         ok = False
     if not ok:
         return None
@@ -358,8 +361,8 @@ def order_place(
     Raises ValidationError listing every problem. The same `idempotency_key` (per business)
     returns the order it first created, unchanged, even when both calls race.
     """
-    key = (idempotency_key or "").strip() or None
-    if key is not None and len(key) <= IDEMPOTENCY_KEY_MAX:
+    key = str(idempotency_key or "").strip() or None
+    if key is not None and len(key) <= IDEMPOTENCY_KEY_MAX and storable(key):
         # Before validating: a repeated tool call must get its order back even if, meanwhile,
         # an item sold out or the pickup time passed.
         existing = Order.objects.filter(business=business, idempotency_key=key).first()
@@ -373,6 +376,8 @@ def order_place(
         errors.add("customer_name", "Tell us a name for the order.")
     elif len(name) > CUSTOMER_NAME_MAX:
         errors.add("customer_name", f"Give a shorter name for the order; at most {CUSTOMER_NAME_MAX} characters.")
+    else:
+        errors.require_storable("customer_name", name, "The name for the order")
     phone = to_e164(customer_phone)
     if phone is None:
         errors.add(
@@ -384,10 +389,14 @@ def order_place(
     notes = str(notes or "").strip()
     if len(notes) > ORDER_NOTES_MAX:
         errors.add("notes", f"The order note is too long; keep it under {ORDER_NOTES_MAX} characters.")
+    else:
+        errors.require_storable("notes", notes, "The order note")
     if call is not None and call.business_id != business.pk:
         errors.add("call", "This call was not made to this restaurant.")
     if key is not None and len(key) > IDEMPOTENCY_KEY_MAX:
         errors.add("idempotency_key", f"The idempotency key is at most {IDEMPOTENCY_KEY_MAX} characters.")
+    else:
+        errors.require_storable("idempotency_key", key, "The idempotency key")
     if channel not in OrderChannel.values:
         errors.add("channel", f"Channel must be one of {', '.join(OrderChannel.values)}.")
     errors.raise_if_any()

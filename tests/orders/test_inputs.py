@@ -1,0 +1,89 @@
+"""Inputs a client can send that must be refused with a ValidationError, never another exception.
+
+NUL characters (PostgreSQL refuses them with a DataError).
+"""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from orders import services
+from orders.models import Order, validate_aliases
+from orders.services import order_place, order_transition
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def saturday(at, taking_orders):
+    at(2026, 6, 13, 18, 0)
+
+
+def place(business, menu, **overrides):
+    fields = {"business": business, "items": [{"item_id": menu.cola.pk}], "customer_name": "Giulia",
+              "customer_phone": "333 123 4567"}  # fmt: skip
+    fields.update(overrides)
+    return order_place(**fields)
+
+
+# --- NUL characters ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        (lambda m: {"customer_name": "Giulia\x00"}, "customer_name",
+         "The name for the order contains characters we cannot store."),
+        (lambda m: {"notes": "ring\x00"}, "notes", "The order note contains characters we cannot store."),
+        (lambda m: {"items": [{"item_id": m.cola.pk, "notes": "no ice\x00"}]}, "items",
+         "The note on Coca-Cola contains characters we cannot store."),
+        (lambda m: {"idempotency_key": "call-1\x00"}, "idempotency_key",
+         "The idempotency key contains characters we cannot store."),
+    ],
+)  # fmt: skip
+def test_text_with_a_nul_is_refused_naming_the_field(business, menu, saturday, overrides, field, message):
+    with pytest.raises(ValidationError) as exc:
+        place(business, menu, **overrides(menu))
+    assert exc.value.message_dict == {field: [message]}
+    assert exc.value.error_dict[field][0].code == "null_characters_not_allowed"
+    assert not Order.objects.exists()
+
+
+def test_a_nul_in_a_reason_is_refused(business, menu, saturday):
+    order = place(business, menu)
+    with pytest.raises(ValidationError) as exc:
+        order_transition(order=order, to_status="cancelled", by=None, reason="changed mind\x00")
+    assert exc.value.message_dict == {"reason": ["The reason contains characters we cannot store."]}
+    order.refresh_from_db()
+    assert order.status == "new"
+
+
+def test_a_key_that_is_not_a_string_is_read_as_text(business, menu, saturday):
+    assert place(business, menu, idempotency_key=42).idempotency_key == "42"
+
+
+def test_an_alias_with_a_nul_is_refused(menu):
+    with pytest.raises(ValidationError) as exc:
+        validate_aliases(["ok\x00"])
+    assert exc.value.messages == ["An alias contains characters we cannot store."]
+    menu.cola.aliases = ["coke\x00"]
+    with pytest.raises(ValidationError) as exc:
+        services.menu_item_save(item=menu.cola)
+    assert exc.value.message_dict == {"aliases": ["An alias contains characters we cannot store."]}
+
+
+@pytest.mark.parametrize(
+    ("save", "argument", "row", "field"),
+    [
+        (services.menu_item_save, "item", lambda m: m.cola, "name"),
+        (services.menu_item_save, "item", lambda m: m.cola, "description"),
+        (services.menu_category_save, "category", lambda m: m.cola.category, "name"),
+        (services.modifier_group_save, "group", lambda m: m.size, "name"),
+        (services.modifier_save, "modifier", lambda m: m.maxi, "name"),
+    ],
+)
+def test_menu_text_with_a_nul_is_a_validation_error(menu, save, argument, row, field):
+    instance = row(menu)
+    setattr(instance, field, "Coca\x00")
+    with pytest.raises(ValidationError) as exc:
+        save(**{argument: instance})
+    assert exc.value.message_dict == {field: ["This text contains characters we cannot store."]}
