@@ -30,7 +30,7 @@ from reservations.models import (
 from reservations.payloads import reservation_payload
 from reservations.selectors import accepting_reservations, check_party_size, reservation_settings_get
 from restaurants.models import Business
-from restaurants.schedule import NonexistentTime, local_date, plural, spoken_day, spoken_when, to_instant
+from restaurants.schedule import NonexistentTime, OutOfRange, local_date, plural, spoken_day, spoken_when, to_instant
 from restaurants.selectors import user_may_act_for
 
 NAME_MAX = 100
@@ -122,6 +122,9 @@ def _starts_at(value: Any, business: Business, errors: ErrorCollector) -> dateti
         return to_instant(value, business.tz).replace(second=0, microsecond=0)
     except NonexistentTime as exc:
         errors.add("starts_at", str(exc), code="nonexistent_time")
+        return None
+    except OutOfRange as exc:
+        errors.add("starts_at", str(exc))
         return None
 
 

@@ -1,14 +1,17 @@
 """Inputs a client can send that must be refused with a ValidationError, never another exception.
 
-NUL characters (PostgreSQL refuses them with a DataError).
+NUL characters (PostgreSQL refuses them with a DataError) and datetimes at the ends of
+Python's calendar (OverflowError).
 """
+
+from datetime import UTC, datetime
 
 import pytest
 from django.core.exceptions import ValidationError
 
 from orders import services
 from orders.models import Order, validate_aliases
-from orders.services import order_place, order_transition
+from orders.services import order_place, order_review, order_transition
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +90,21 @@ def test_menu_text_with_a_nul_is_a_validation_error(menu, save, argument, row, f
     with pytest.raises(ValidationError) as exc:
         save(**{argument: instance})
     assert exc.value.message_dict == {field: ["This text contains characters we cannot store."]}
+
+
+# --- Times at the ends of the calendar --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "pickup_at", [datetime.min, datetime.max, datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)]
+)
+def test_a_pickup_time_at_the_ends_of_the_calendar_is_refused(business, menu, saturday, pickup_at):
+    with pytest.raises(ValidationError) as exc:
+        order_review(business=business, items=[{"item_id": menu.cola.pk}], pickup_at=pickup_at)
+    assert exc.value.message_dict == {"pickup_at": ["That date is too far from today."]}
+
+
+def test_a_pickup_time_far_ahead_but_computable_is_beyond_the_horizon(business, menu, saturday):
+    with pytest.raises(ValidationError) as exc:
+        order_review(business=business, items=[{"item_id": menu.cola.pk}], pickup_at=datetime(9990, 1, 1, 12, 0))
+    assert exc.value.error_dict["pickup_at"][0].code == "beyond_horizon"
