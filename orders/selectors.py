@@ -10,6 +10,7 @@ from django.utils import timezone
 from rapidfuzz import fuzz, process, utils
 
 from orders.models import MenuItem, Modifier, ModifierGroup, Order, OrderItem, OrderSettings
+from panbot.inputs import as_id
 from panbot.phone import to_e164
 from panbot.text import fold
 from restaurants.models import Business
@@ -167,5 +168,6 @@ def order_find_for_caller(business: Business, phone: str, *, limit: int = 5) -> 
 
 
 def order_get(business: Business, order_id: int) -> Order | None:
-    """The order `order_id` of `business`, or None (another business's order is never returned)."""
-    return Order.objects.filter(business=business, pk=order_id).first()
+    """The order `order_id` of `business`, or None (another business's order, or an id that is not an int)."""
+    pk = as_id(order_id)
+    return Order.objects.filter(business=business, pk=pk).first() if pk is not None else None

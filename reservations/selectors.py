@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from panbot.errors import ErrorCollector
+from panbot.inputs import as_id
 from panbot.phone import to_e164
 from reservations.availability import SlotPlanner
 from reservations.models import Reservation, ReservationSettings
@@ -106,5 +107,6 @@ def reservation_find(business: Business, phone: str, date: date | None = None) -
 
 
 def reservation_get(business: Business, reservation_id: int) -> Reservation | None:
-    """The booking `reservation_id` of `business`, or None (another business's booking is never returned)."""
-    return Reservation.objects.filter(business=business, pk=reservation_id).first()
+    """The booking `reservation_id` of `business`, or None (another business's, or an id that is not an int)."""
+    pk = as_id(reservation_id)
+    return Reservation.objects.filter(business=business, pk=pk).first() if pk is not None else None

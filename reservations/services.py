@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from panbot.errors import ErrorCollector, NotFound
 from panbot.events import emit
-from panbot.inputs import UNSTORABLE_CODE, storable, unstorable_message
+from panbot.inputs import UNSTORABLE_CODE, as_id, storable, unstorable_message
 from panbot.phone import to_e164
 from reservations.availability import SlotPlanner
 from reservations.models import (
@@ -227,11 +227,9 @@ def reservation_book(
 
 
 def _locked_reservation(business: Business, reservation_id: Any) -> Reservation:
-    reservation = (
-        Reservation.objects.select_for_update().select_related("business").filter(business=business, pk=reservation_id)
-        if isinstance(reservation_id, int) and not isinstance(reservation_id, bool)
-        else Reservation.objects.none()
-    ).first()
+    pk = as_id(reservation_id)
+    query = Reservation.objects.select_for_update().select_related("business").filter(business=business, pk=pk)
+    reservation = query.first() if pk is not None else None
     if reservation is None:  # also another business's booking: never say whose
         raise NotFound({"reservation_id": ["We could not find that reservation."]})
     return reservation

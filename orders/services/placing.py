@@ -33,7 +33,7 @@ from orders.selectors import menu_items_with_options, order_settings_get
 from orders.services.pickup import PickupPlanner
 from panbot.errors import ErrorCollector
 from panbot.events import emit
-from panbot.inputs import storable
+from panbot.inputs import as_int, storable
 from panbot.phone import to_e164
 from restaurants.models import Business
 from restaurants.schedule import spoken_when
@@ -90,17 +90,6 @@ class OrderReview:
     summary: str
 
 
-def _as_int(value: Any) -> int | None:
-    # LLM tool calls and JSON bodies send "2" as often as 2; a bool is never a count.
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
-
-
 def _money(amount: Decimal, currency: str) -> str:
     return f"{amount:.2f} {currency}"
 
@@ -124,7 +113,7 @@ def _review_line(
     if not isinstance(raw, Mapping):
         errors.add("items", f"Line {index} of the order is not a menu item.")
         return None
-    item_id = _as_int(raw.get("item_id"))
+    item_id = as_int(raw.get("item_id"))
     if item_id is None:
         errors.add("items", f"Line {index} of the order names no menu item.")
         return None
@@ -136,7 +125,7 @@ def _review_line(
     if not item.is_available:
         errors.add("items", f"{item.name} is sold out today.", code="sold_out")
         ok = False
-    quantity = _as_int(raw.get("quantity", 1))
+    quantity = as_int(raw.get("quantity", 1))
     if quantity is None or quantity < 1:
         errors.add("items", f"Say how many {item.name} you would like; at least 1.")
         ok = False
@@ -153,7 +142,7 @@ def _review_line(
         raw_ids, ok = [], False
     chosen: list[tuple[Modifier, ModifierGroup]] = []
     for raw_id, times in Counter(str(v) for v in raw_ids).items():
-        modifier_id = _as_int(raw_id)
+        modifier_id = as_int(raw_id)
         pair = options.get(modifier_id) if modifier_id is not None else None
         if pair is None:
             errors.add("items", f"Option {raw_id} is not offered with {item.name}.")
@@ -231,7 +220,7 @@ def _review(
     elif len(items) > MAX_LINES:
         errors.add("items", f"An order can have at most {MAX_LINES} lines; please split it.")
     else:
-        ids = {i for raw in items if isinstance(raw, Mapping) and (i := _as_int(raw.get("item_id"))) is not None}
+        ids = {i for raw in items if isinstance(raw, Mapping) and (i := as_int(raw.get("item_id"))) is not None}
         # Scoped to the business: another tenant's item id simply does not exist here.
         menu = {item.pk: item for item in menu_items_with_options(business).filter(pk__in=ids)}
         max_quantity = settings.max_quantity_per_line if settings else DEFAULT_MAX_QUANTITY

@@ -1,7 +1,7 @@
 """Inputs a client can send that must be refused with a ValidationError, never another exception.
 
-NUL characters (PostgreSQL refuses them with a DataError) and datetimes at the ends of
-Python's calendar (OverflowError).
+NUL characters (PostgreSQL refuses them with a DataError), datetimes at the ends of Python's
+calendar (OverflowError), numbers too long for int() (ValueError) and ids that are not ints.
 """
 
 from datetime import UTC, datetime
@@ -11,7 +11,9 @@ from django.core.exceptions import ValidationError
 
 from orders import services
 from orders.models import Order, validate_aliases
+from orders.selectors import order_get
 from orders.services import order_place, order_review, order_transition
+from panbot.errors import NotFound
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +110,41 @@ def test_a_pickup_time_far_ahead_but_computable_is_beyond_the_horizon(business, 
     with pytest.raises(ValidationError) as exc:
         order_review(business=business, items=[{"item_id": menu.cola.pk}], pickup_at=datetime(9990, 1, 1, 12, 0))
     assert exc.value.error_dict["pickup_at"][0].code == "beyond_horizon"
+
+
+# --- Numbers and ids --------------------------------------------------------------------------------------
+
+HOW_MANY_COLA = "Say how many Coca-Cola you would like; at least 1."
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (lambda m: {"item_id": m.cola.pk, "quantity": "9" * 5000}, HOW_MANY_COLA),
+        (lambda m: {"item_id": m.cola.pk, "quantity": "²"}, HOW_MANY_COLA),
+        (lambda m: {"item_id": "9" * 5000}, "Line 1 of the order names no menu item."),
+        (lambda m: {"item_id": m.margherita.pk, "modifier_ids": [m.normale.pk, "9" * 5000]},
+         f"Option {'9' * 5000} is not offered with Margherita."),
+    ],
+)  # fmt: skip
+def test_numbers_too_long_for_int_are_not_numbers(business, menu, saturday, line, message):
+    with pytest.raises(ValidationError) as exc:
+        order_review(business=business, items=[line(menu)])
+    assert exc.value.message_dict == {"items": [message]}
+
+
+@pytest.mark.parametrize("order_id", ["abc", "1", None, 3.5, True, 10**30])
+def test_order_get_finds_nothing_for_an_id_that_is_not_one(business, menu, saturday, order_id):
+    place(business, menu)
+    assert order_get(business, order_id) is None
+
+
+def test_order_get_never_returns_an_outsiders_order(business, outsider_business, menu, saturday):
+    order = place(business, menu)
+    assert order_get(outsider_business, order.pk) is None
+
+
+@pytest.mark.parametrize("item_id", ["abc", None, 10**30])
+def test_marking_an_item_that_is_not_an_id_sold_out_is_not_found(business, menu, item_id):
+    with pytest.raises(NotFound):
+        services.menu_item_set_available(business=business, item_id=item_id, is_available=False)

@@ -1,7 +1,7 @@
 """Inputs a client can send that must be refused with a ValidationError, never another exception.
 
 NUL characters (PostgreSQL refuses them with a DataError), dates at the ends of Python's
-calendar (OverflowError) and dates that are not dates (TypeError).
+calendar (OverflowError), dates that are not dates (TypeError) and ids that are not ints.
 """
 
 from datetime import UTC, date, datetime
@@ -9,8 +9,9 @@ from datetime import UTC, date, datetime
 import pytest
 from django.core.exceptions import ValidationError
 
+from panbot.errors import NotFound
 from reservations.models import Reservation
-from reservations.selectors import reservation_availability, reservation_find
+from reservations.selectors import reservation_availability, reservation_find, reservation_get
 from reservations.services import reservation_book, reservation_transition, reservation_update
 from tests.conftest import ROME
 
@@ -116,3 +117,20 @@ def test_an_aware_datetime_finds_the_bookings_of_its_local_day(business, morning
     booking = book(business, starts_at=datetime(2026, 6, 13, 20, 0, tzinfo=ROME))
     # 23:30 UTC on the 12th is already the 13th in Rome.
     assert reservation_find(business, CALLER, date=datetime(2026, 6, 12, 23, 30, tzinfo=UTC)) == [booking]
+
+
+# --- Ids --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("reservation_id", ["abc", "1", None, 3.5, True, 10**30])
+def test_reservation_get_finds_nothing_for_an_id_that_is_not_one(business, morning, reservation_id):
+    book(business)
+    assert reservation_get(business, reservation_id) is None
+
+
+def test_an_outsider_finds_nothing(business, outsider_business, morning):
+    booking = book(business)
+    assert reservation_get(outsider_business, booking.pk) is None
+    assert reservation_find(outsider_business, CALLER, date=date(2026, 6, 13)) == []
+    with pytest.raises(NotFound):
+        reservation_update(business=outsider_business, reservation_id=booking.pk, party_size=3)
