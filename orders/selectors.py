@@ -122,7 +122,7 @@ def menu_item_match(business: Business, spoken_name: str, *, limit: int = 3) -> 
     Tolerates speech-to-text slips ("margarita", "diavolo", "quattro formaggio"); a score
     below 60 is not a candidate. Sold-out items are returned with `available` False.
     """
-    query = _normalise(spoken_name or "")
+    query = _normalise(str(spoken_name or ""))
     if not query or limit < 1:
         return []
     items = list(MenuItem.objects.filter(business=business).select_related("category"))
@@ -157,7 +157,7 @@ def order_find_for_caller(business: Business, phone: str, *, limit: int = 5) -> 
     `phone` may be in any format people or SIP headers use; an unparseable one finds nothing.
     """
     e164 = to_e164(phone)
-    if e164 is None:
+    if e164 is None or limit < 1:
         return []
     since = timezone.now() - timedelta(days=CALLER_ORDERS_DAYS)
     return list(

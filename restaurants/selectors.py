@@ -204,7 +204,7 @@ def faq_list(business: Business) -> list[FaqEntry]:
 
 def faq_search(business: Business, query: str, *, limit: int = 3) -> list[FaqEntry]:
     """The active FAQ entries of `business` that best answer `query`, best first; [] when none is close."""
-    query_words = topic_words(query or "")
+    query_words = topic_words(str(query or ""))
     if not query_words or limit < 1:
         return []
     scored = []

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 
 from orders import services
 from orders.models import Order, validate_aliases
-from orders.selectors import order_get
+from orders.selectors import menu_item_match, order_find_for_caller, order_get
 from orders.services import order_place, order_review, order_transition
 from panbot.errors import NotFound
 
@@ -148,3 +148,11 @@ def test_order_get_never_returns_an_outsiders_order(business, outsider_business,
 def test_marking_an_item_that_is_not_an_id_sold_out_is_not_found(business, menu, item_id):
     with pytest.raises(NotFound):
         services.menu_item_set_available(business=business, item_id=item_id, is_available=False)
+
+
+def test_lookups_take_any_input_without_crashing(business, menu, saturday):
+    place(business, menu)
+    assert order_find_for_caller(business, "333 123 4567", limit=0) == []
+    assert order_find_for_caller(business, "333\x001234567") == []
+    assert menu_item_match(business, 123) == []
+    assert menu_item_match(business, "marghe\x00rita")[0].item == menu.margherita
