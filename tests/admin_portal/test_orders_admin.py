@@ -96,6 +96,7 @@ def test_menu_item_edits_go_through_the_service(admin_client, business, menu):
     [
         # PostgreSQL's jsonb refuses "\u0000" (it was a DataError, a 500).
         ("aliases", '["diavolo\\u0000"]', "An alias contains characters we cannot store."),
+        ("aliases", "[" * 900 + "]" * 900, "Enter a valid JSON."),
         ("name", "Diavola\x00", "Null characters are not allowed."),
         ("description", "Hot\x00", "Null characters are not allowed."),
     ],
