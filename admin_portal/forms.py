@@ -3,11 +3,53 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.fields import InvalidJSONInput
 
 from restaurants.models import Business
 from telephony.models import PbxTrunk
+
+# Far deeper than any setting kept as JSON (an object of values, a list of names) needs.
+MAX_JSON_DEPTH = 20
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in `value`, counted without recursion."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            pending.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+class JSONField(forms.JSONField):
+    """Django's JSON form field, refusing JSON nested deeper than MAX_JSON_DEPTH as invalid.
+
+    Python's JSON parser and encoder recurse: JSON nested about a thousand deep raises
+    RecursionError (a 500) while the form reads it or shows it again.
+    """
+
+    def to_python(self, value: Any) -> Any:
+        try:
+            converted = super().to_python(value)
+            too_deep = _depth(converted) > MAX_JSON_DEPTH
+        except RecursionError:
+            too_deep = True
+        if too_deep:
+            raise ValidationError(self.error_messages["invalid"], code="invalid", params={"value": value})
+        return converted
+
+    def bound_data(self, data: Any, initial: Any) -> Any:
+        try:
+            value = super().bound_data(data, initial)
+        except RecursionError:
+            return InvalidJSONInput(data)
+        return InvalidJSONInput(data) if _depth(value) > MAX_JSON_DEPTH else value
 
 
 class CidrListField(forms.CharField):

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import models
 from django.http import HttpRequest
+
+from admin_portal.forms import JSONField
 
 
 def is_stakeholder(request: HttpRequest) -> bool:
@@ -24,7 +27,13 @@ class PanBotAdminSite(admin.AdminSite):
 
 
 class StakeholderPermissions:
-    """Stakeholders may do everything a model admin allows; nobody else may do anything."""
+    """Stakeholders may do everything a model admin allows; nobody else may do anything.
+
+    Every admin of the site derives from it, so it also carries the site's form-field choices.
+    """
+
+    # Deeply nested JSON is a form error, not a 500 (see admin_portal.forms.JSONField).
+    formfield_overrides = {models.JSONField: {"form_class": JSONField}}
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return is_stakeholder(request)

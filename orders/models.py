@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from panbot.inputs import UNSTORABLE_CODE, storable, unstorable_message
+from panbot.models import StorableText
 from panbot.phone import E164_REGEX, PhoneNumberField
 
 ALIAS_MAX = 60
@@ -49,6 +51,8 @@ def validate_aliases(value: object) -> None:
         raise ValidationError(
             f"Aliases are at most {ALIAS_MAX} characters: {', '.join(too_long)}.", code="invalid_aliases"
         )
+    if not all(storable(a) for a in value):
+        raise ValidationError(unstorable_message("An alias"), code=UNSTORABLE_CODE)
 
 
 def validate_allergens(value: object) -> None:
@@ -58,7 +62,7 @@ def validate_allergens(value: object) -> None:
         raise ValidationError(f"Give a list of allergens among {', '.join(Allergen.values)}.", code="invalid_allergens")
 
 
-class MenuCategory(models.Model):
+class MenuCategory(StorableText):
     """A section of a business's menu (pizzas, pasta, drinks)."""
 
     business = models.ForeignKey("restaurants.Business", on_delete=models.CASCADE, related_name="menu_categories")
@@ -78,7 +82,7 @@ class MenuCategory(models.Model):
         return self.name
 
 
-class MenuItem(models.Model):
+class MenuItem(StorableText):
     """Something a caller can order, at a price in the business's currency; unavailable means sold out today."""
 
     business = models.ForeignKey("restaurants.Business", on_delete=models.CASCADE, related_name="menu_items")
@@ -111,7 +115,7 @@ class MenuItem(models.Model):
             raise ValidationError({"category": "Choose a category of the same business."})
 
 
-class ModifierGroup(models.Model):
+class ModifierGroup(StorableText):
     """A choice offered with one item (size, extra toppings, half-and-half), with how many options to pick."""
 
     item = models.ForeignKey(MenuItem, on_delete=models.CASCADE, related_name="modifier_groups")
@@ -142,7 +146,7 @@ class ModifierGroup(models.Model):
             raise ValidationError({"min_selected": "The minimum cannot be above the maximum."})
 
 
-class Modifier(models.Model):
+class Modifier(StorableText):
     """One option of a modifier group, adding `price_delta` to the item's price."""
 
     group = models.ForeignKey(ModifierGroup, on_delete=models.CASCADE, related_name="modifiers")

@@ -10,6 +10,7 @@ from django.utils import timezone
 from rapidfuzz import fuzz, process, utils
 
 from orders.models import MenuItem, Modifier, ModifierGroup, Order, OrderItem, OrderSettings
+from panbot.inputs import as_id
 from panbot.phone import to_e164
 from panbot.text import fold
 from restaurants.models import Business
@@ -121,7 +122,7 @@ def menu_item_match(business: Business, spoken_name: str, *, limit: int = 3) -> 
     Tolerates speech-to-text slips ("margarita", "diavolo", "quattro formaggio"); a score
     below 60 is not a candidate. Sold-out items are returned with `available` False.
     """
-    query = _normalise(spoken_name or "")
+    query = _normalise(str(spoken_name or ""))
     if not query or limit < 1:
         return []
     items = list(MenuItem.objects.filter(business=business).select_related("category"))
@@ -156,7 +157,7 @@ def order_find_for_caller(business: Business, phone: str, *, limit: int = 5) -> 
     `phone` may be in any format people or SIP headers use; an unparseable one finds nothing.
     """
     e164 = to_e164(phone)
-    if e164 is None:
+    if e164 is None or limit < 1:
         return []
     since = timezone.now() - timedelta(days=CALLER_ORDERS_DAYS)
     return list(
@@ -167,5 +168,6 @@ def order_find_for_caller(business: Business, phone: str, *, limit: int = 5) -> 
 
 
 def order_get(business: Business, order_id: int) -> Order | None:
-    """The order `order_id` of `business`, or None (another business's order is never returned)."""
-    return Order.objects.filter(business=business, pk=order_id).first()
+    """The order `order_id` of `business`, or None (another business's order, or an id that is not an int)."""
+    pk = as_id(order_id)
+    return Order.objects.filter(business=business, pk=pk).first() if pk is not None else None

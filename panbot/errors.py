@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
+from panbot.inputs import UNSTORABLE_CODE, storable, unstorable_message
+
 
 class NotFound(ValidationError):
     """A tenant-scoped lookup found nothing (or found another business's row): an API answers 404.
@@ -26,6 +28,13 @@ class ErrorCollector:
         errors = self._errors.setdefault(field or NON_FIELD_ERRORS, [])
         if all(e.message != message for e in errors):  # the same sentence twice helps nobody on the phone
             errors.append(ValidationError(message, code=code))
+
+    def require_storable(self, field: str, text: str | None, what: str) -> bool:
+        """Refuse `text` the database cannot store (a NUL), naming it as `what` ("The order note"); True when fine."""
+        if storable(text):
+            return True
+        self.add(field, unstorable_message(what), code=UNSTORABLE_CODE)
+        return False
 
     def __bool__(self) -> bool:
         return bool(self._errors)

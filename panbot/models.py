@@ -2,8 +2,39 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+
+from panbot.inputs import UNSTORABLE_CODE, storable, unstorable_message
+
+
+class StorableText(models.Model):
+    """Abstract base: `full_clean` refuses text PostgreSQL cannot store (a NUL) in any char or text field.
+
+    Forms already refuse NUL, but services validate rows built by other callers too; without this
+    such a row would reach the database and fail there with a DataError. It adds no field, so
+    migrations do not see it.
+    """
+
+    class Meta:
+        abstract = True
+
+    def clean_fields(self, exclude=None) -> None:
+        errors: dict[str, list[ValidationError]] = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        for field in self._meta.concrete_fields:
+            if field.name in errors or (exclude and field.name in exclude):
+                continue
+            if isinstance(field, models.CharField | models.TextField):
+                value = getattr(self, field.attname)
+                if isinstance(value, str) and not storable(value):
+                    errors[field.name] = [ValidationError(unstorable_message("This text"), code=UNSTORABLE_CODE)]
+        if errors:
+            raise ValidationError(errors)
 
 
 class Event(models.Model):

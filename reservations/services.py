@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from panbot.errors import ErrorCollector, NotFound
 from panbot.events import emit
+from panbot.inputs import UNSTORABLE_CODE, as_id, storable, unstorable_message
 from panbot.phone import to_e164
 from reservations.availability import SlotPlanner
 from reservations.models import (
@@ -29,7 +30,7 @@ from reservations.models import (
 from reservations.payloads import reservation_payload
 from reservations.selectors import accepting_reservations, check_party_size, reservation_settings_get
 from restaurants.models import Business
-from restaurants.schedule import NonexistentTime, local_date, plural, spoken_day, spoken_when, to_instant
+from restaurants.schedule import NonexistentTime, OutOfRange, local_date, plural, spoken_day, spoken_when, to_instant
 from restaurants.selectors import user_may_act_for
 
 NAME_MAX = 100
@@ -122,6 +123,9 @@ def _starts_at(value: Any, business: Business, errors: ErrorCollector) -> dateti
     except NonexistentTime as exc:
         errors.add("starts_at", str(exc), code="nonexistent_time")
         return None
+    except OutOfRange as exc:
+        errors.add("starts_at", str(exc))
+        return None
 
 
 def _lock_settings(business: Business) -> ReservationSettings | None:
@@ -154,8 +158,8 @@ def reservation_book(
     The same `idempotency_key` returns the booking it first made. Concurrent bookings of one
     business are serialised, so the last seats go to exactly one caller.
     """
-    key = (idempotency_key or "").strip() or None
-    if key is not None and len(key) <= IDEMPOTENCY_KEY_MAX:
+    key = str(idempotency_key or "").strip() or None
+    if key is not None and len(key) <= IDEMPOTENCY_KEY_MAX and storable(key):
         existing = Reservation.objects.filter(business=business, idempotency_key=key).first()
         if existing is not None:
             return existing
@@ -168,6 +172,8 @@ def reservation_book(
         errors.add("name", "Tell us a name for the booking.")
     elif len(name) > NAME_MAX:
         errors.add("name", f"Give a shorter name for the booking; at most {NAME_MAX} characters.")
+    else:
+        errors.require_storable("name", name, "The name for the booking")
     e164 = to_e164(phone)
     if e164 is None:
         errors.add(
@@ -179,16 +185,20 @@ def reservation_book(
     notes = str(notes or "").strip()
     if len(notes) > NOTES_MAX:
         errors.add("notes", f"The note is too long; keep it under {NOTES_MAX} characters.")
+    else:
+        errors.require_storable("notes", notes, "The note")
     if call is not None and call.business_id != business.pk:
         errors.add("call", "This call was not made to this restaurant.")
     if key is not None and len(key) > IDEMPOTENCY_KEY_MAX:
         errors.add("idempotency_key", f"The idempotency key is at most {IDEMPOTENCY_KEY_MAX} characters.")
+    else:
+        errors.require_storable("idempotency_key", key, "The idempotency key")
 
     locked = _lock_settings(business)
     planner = None
     if accepting_reservations(business, locked, errors):  # judged on the locked row: it may have just changed
         assert locked is not None  # noqa: S101 (accepting implies settings)
-        if key is not None:
+        if key is not None and not errors.has("idempotency_key"):
             # Under the lock a concurrent call with the same key has either committed or not begun.
             existing = Reservation.objects.filter(business=business, idempotency_key=key).first()
             if existing is not None:
@@ -217,11 +227,9 @@ def reservation_book(
 
 
 def _locked_reservation(business: Business, reservation_id: Any) -> Reservation:
-    reservation = (
-        Reservation.objects.select_for_update().select_related("business").filter(business=business, pk=reservation_id)
-        if isinstance(reservation_id, int) and not isinstance(reservation_id, bool)
-        else Reservation.objects.none()
-    ).first()
+    pk = as_id(reservation_id)
+    query = Reservation.objects.select_for_update().select_related("business").filter(business=business, pk=pk)
+    reservation = query.first() if pk is not None else None
     if reservation is None:  # also another business's booking: never say whose
         raise NotFound({"reservation_id": ["We could not find that reservation."]})
     return reservation
@@ -293,9 +301,11 @@ def reservation_transition(
         raise ValidationError({"to_status": [f"'{to_status}' is not a reservation status."]})
     if not user_may_act_for(by, business.pk):
         raise NotFound({"reservation_id": ["We could not find that reservation."]})
-    reason = (reason or "").strip()
+    reason = str(reason or "").strip()
     if len(reason) > REASON_MAX:
         raise ValidationError({"reason": [f"Keep the reason under {REASON_MAX} characters."]})
+    if not storable(reason):
+        raise ValidationError({"reason": [ValidationError(unstorable_message("The reason"), code=UNSTORABLE_CODE)]})
     reservation = _locked_reservation(business, reservation_id)
     previous = reservation.status
     if to_status not in ALLOWED_TRANSITIONS[previous]:

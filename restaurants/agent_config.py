@@ -14,6 +14,7 @@ import pydantic
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from panbot.inputs import storable
 from panbot.phone import to_e164
 
 # Languages the agent can be configured to speak (ISO 639-1).
@@ -65,6 +66,14 @@ class ConfigOverride(pydantic.BaseModel):
     overflow_action: Literal["busy", "message", "transfer"] | None = None
     overflow_message: Annotated[str, pydantic.StringConstraints(max_length=OVERFLOW_MESSAGE_MAX)] | None = None
     transfer_number: Annotated[str, pydantic.AfterValidator(_phone)] | None = None
+
+    @pydantic.field_validator("*")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        # After each key's own checks: PostgreSQL's jsonb cannot hold a NUL (saving it is a DataError).
+        if isinstance(value, str) and not storable(value):
+            raise ValueError("contains characters we cannot store")
+        return value
 
 
 OVERRIDE_KEYS = tuple(ConfigOverride.model_fields)

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 
+from panbot.models import StorableText
 from panbot.phone import PhoneNumberField
 from restaurants.agent_config import (
     GREETING_MAX,
@@ -40,7 +41,7 @@ def validate_languages(value: object) -> None:
         )
 
 
-class Business(models.Model):
+class Business(StorableText):
     """A restaurant: the tenant every number, call, order and booking belongs to."""
 
     name = models.CharField(max_length=120)
@@ -157,7 +158,7 @@ class OpeningHours(models.Model):
         return self.closes_at < self.opens_at
 
 
-class Closure(models.Model):
+class Closure(StorableText):
     """A date the business is closed all day (holiday, private event), overriding its weekly hours."""
 
     business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="closures")
@@ -172,7 +173,7 @@ class Closure(models.Model):
         return f"{self.business} closed {self.date}"
 
 
-class FaqEntry(models.Model):
+class FaqEntry(StorableText):
     """A question callers ask and the answer the agent gives (parking, allergens, dogs, ...)."""
 
     business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="faq_entries")

@@ -18,8 +18,33 @@ from restaurants.models import Business, Closure, OpeningHours
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
+# Python's calendar ends at years 1 and 9999: a time near either end overflows when it is moved to
+# another zone or a schedule looks days past it. No caller means such a date, so it is refused
+# before any arithmetic; the margin is more than any horizon or look-ahead here.
+_CALENDAR_MARGIN = timedelta(days=2 * 366)
+EARLIEST_DAY = date.min + _CALENDAR_MARGIN
+LATEST_DAY = date.max - _CALENDAR_MARGIN
+OUT_OF_RANGE = "That date is too far from today."
+
+
 class NonexistentTime(ValueError):
     """A wall-clock time the clocks skip (e.g. 02:30 on the night summer time starts)."""
+
+
+class OutOfRange(ValueError):
+    """A date too near the ends of Python's calendar (years 1 and 9999) to compute with."""
+
+    def __init__(self) -> None:
+        super().__init__(OUT_OF_RANGE)
+
+
+def in_range(value: date) -> bool:
+    """Whether `value` (a date, or a datetime by its own calendar date) is far enough from Python's limits.
+
+    Zone offsets are under a day, so a datetime in range can be moved to any zone and weeks on.
+    """
+    day = value.date() if isinstance(value, datetime) else value
+    return EARLIEST_DAY <= day <= LATEST_DAY
 
 
 @dataclass(frozen=True)
@@ -52,8 +77,11 @@ def wall_clock(day: date, at: time, tz: ZoneInfo) -> datetime:
 
     A time the clocks skip moves forward by the gap (02:30 -> 03:30 when summer time
     starts); a repeated time is its first occurrence (fold=0). Right for opening and
-    closing times, which nobody sets inside the missing hour.
+    closing times, which nobody sets inside the missing hour. Raises OutOfRange for a day near the
+    ends of Python's calendar.
     """
+    if not in_range(day):
+        raise OutOfRange()
     return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
 
 
@@ -61,7 +89,10 @@ def to_instant(value: datetime, tz: ZoneInfo) -> datetime:
     """`value` as a UTC instant; a naive value is `tz`'s wall clock. Raises NonexistentTime for a skipped time.
 
     A repeated wall time (the hour after clocks go back) is its first occurrence unless `value.fold` is 1.
+    Raises OutOfRange for a value near the ends of Python's calendar (e.g. `datetime.min`).
     """
+    if not in_range(value):
+        raise OutOfRange()
     if value.tzinfo is not None and value.utcoffset() is not None:
         return value.astimezone(UTC)
     instant = value.replace(tzinfo=tz).astimezone(UTC)

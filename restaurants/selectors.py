@@ -8,13 +8,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from rapidfuzz import fuzz, process
 
 from panbot.phone import format_international
 from panbot.text import fold
 from restaurants.models import Business, FaqEntry, Membership
-from restaurants.schedule import Period, Schedule, day_name, spoken_when
+from restaurants.schedule import OUT_OF_RANGE, Period, Schedule, day_name, in_range, spoken_when
 
 # How far ahead "next opening" looks: a fortnight covers weekly hours plus a holiday closure.
 NEXT_OPENING_DAYS = 14
@@ -97,7 +98,15 @@ class BusinessInfo:
 
 
 def business_info(business: Business, *, now: datetime | None = None) -> BusinessInfo:
-    """Address, phone, this week's hours, whether it is open now and when it next opens, and closures ahead."""
+    """Address, phone, this week's hours, whether it is open now and when it next opens, and closures ahead.
+
+    Raises ValidationError (on `now`) for a `now` that is not a datetime or is at the ends of
+    Python's calendar (`datetime.max`): there is no week to describe there.
+    """
+    if now is not None and not isinstance(now, datetime):
+        raise ValidationError({"now": ["Give the time as a date and time."]})
+    if now is not None and not in_range(now):
+        raise ValidationError({"now": [OUT_OF_RANGE]})
     tz = business.tz
     instant = (now or timezone.now()).astimezone(UTC)
     local_now = instant.astimezone(tz)
@@ -195,7 +204,7 @@ def faq_list(business: Business) -> list[FaqEntry]:
 
 def faq_search(business: Business, query: str, *, limit: int = 3) -> list[FaqEntry]:
     """The active FAQ entries of `business` that best answer `query`, best first; [] when none is close."""
-    query_words = topic_words(query or "")
+    query_words = topic_words(str(query or ""))
     if not query_words or limit < 1:
         return []
     scored = []

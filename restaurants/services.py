@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import time
 from typing import Any
 
@@ -22,9 +22,10 @@ def business_save(*, business: Business) -> Business:
 
 @transaction.atomic
 def membership_set(*, business: Business, user: Any, role: str) -> Membership:
-    """Give `user` `role` in `business` (creating or changing the membership)."""
+    """Give `user` `role` in `business` (creating or changing the membership). Raises ValidationError."""
+    # The role is checked before writing: the database would refuse an unknown one with an IntegrityError.
+    Membership(user=user, business=business, role=role).clean_fields(exclude=["user", "business"])
     membership, _ = Membership.objects.update_or_create(user=user, business=business, defaults={"role": role})
-    membership.full_clean()
     return membership
 
 
@@ -67,21 +68,43 @@ def validate_hours(periods: Iterable[tuple[int, time, time]]) -> None:
         raise ValidationError(errors, code="overlapping_hours")
 
 
+def _hours_row(business: Business, period: Any) -> OpeningHours:
+    if not isinstance(period, list | tuple) or len(period) != 3:
+        raise ValidationError({"periods": ["Give each period as a weekday, an opening time and a closing time."]})
+    row = OpeningHours(business=business, weekday=period[0], opens_at=period[1], closes_at=period[2])
+    row.full_clean(exclude=["business"], validate_unique=False)  # also reads "12:00" as a time
+    return row
+
+
 @transaction.atomic
 def opening_hours_replace(*, business: Business, periods: Iterable[tuple[int, time, time]]) -> list[OpeningHours]:
     """Set the weekly hours of `business` to `periods` (weekday, opens_at, closes_at). Raises ValidationError."""
-    periods = list(periods)
-    validate_hours(periods)
-    rows = [OpeningHours(business=business, weekday=w, opens_at=o, closes_at=c) for w, o, c in periods]
-    for row in rows:
-        row.full_clean(exclude=["business"], validate_unique=False)
+    if not isinstance(periods, Iterable) or isinstance(periods, str | bytes | Mapping):
+        raise ValidationError({"periods": ["Give the hours as a list of periods."]})
+    rows, errors = [], {}
+    for period in periods:
+        try:
+            rows.append(_hours_row(business, period))
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
+    try:
+        validate_hours((row.weekday, row.opens_at, row.closes_at) for row in rows)
+    except ValidationError as exc:
+        raise ValidationError({"periods": exc.error_list}) from None
     OpeningHours.objects.filter(business=business).delete()
     return OpeningHours.objects.bulk_create(rows)
 
 
 @transaction.atomic
 def closure_set(*, business: Business, date: Any, reason: str = "") -> Closure:
-    closure, _ = Closure.objects.update_or_create(business=business, date=date, defaults={"reason": reason})
+    """Close `business` all day on `date` (or change the reason it gives). Raises ValidationError."""
+    closure = Closure(business=business, date=date, reason=str(reason or "").strip())
+    closure.full_clean(exclude=["business"], validate_unique=False)  # also reads "2026-12-25" as a date
+    closure, _ = Closure.objects.update_or_create(
+        business=business, date=closure.date, defaults={"reason": closure.reason}
+    )
     return closure
 
 

@@ -11,6 +11,7 @@ from orders.models import Order, OrderStatus, OrderStatusChange
 from orders.payloads import order_payload
 from panbot.errors import NotFound
 from panbot.events import emit
+from panbot.inputs import UNSTORABLE_CODE, storable, unstorable_message
 from restaurants.models import Business
 from restaurants.selectors import user_may_act_for
 
@@ -57,9 +58,11 @@ def order_transition(
         raise ValidationError({"to_status": [f"'{to_status}' is not an order status."]})
     if (business is not None and order.business_id != business.pk) or not user_may_act_for(by, order.business_id):
         raise NotFound({"order": ["We could not find that order."]})
-    reason = (reason or "").strip()
+    reason = str(reason or "").strip()
     if len(reason) > REASON_MAX:
         raise ValidationError({"reason": [f"Keep the reason under {REASON_MAX} characters."]})
+    if not storable(reason):
+        raise ValidationError({"reason": [ValidationError(unstorable_message("The reason"), code=UNSTORABLE_CODE)]})
     # Row lock: two staff tapping "ready" and "cancel" at once are applied one after the other.
     locked = Order.objects.select_for_update().select_related("business").get(pk=order.pk)
     if to_status not in ALLOWED_TRANSITIONS[locked.status]:

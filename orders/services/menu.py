@@ -6,6 +6,7 @@ from django.db import transaction
 
 from orders.models import MenuCategory, MenuItem, Modifier, ModifierGroup, OrderSettings
 from panbot.errors import NotFound
+from panbot.inputs import as_id
 from restaurants.models import Business
 
 
@@ -44,7 +45,8 @@ def modifier_save(*, modifier: Modifier) -> Modifier:
 @transaction.atomic
 def menu_item_set_available(*, business: Business, item_id: int, is_available: bool) -> MenuItem:
     """Mark an item of `business` sold out or back on. Raises NotFound for another business's item."""
-    item = MenuItem.objects.select_for_update().filter(business=business, pk=item_id).first()
+    pk = as_id(item_id)
+    item = MenuItem.objects.select_for_update().filter(business=business, pk=pk).first() if pk is not None else None
     if item is None:
         raise NotFound({"item_id": ["That item is not on our menu."]})
     if item.is_available != is_available:

@@ -11,6 +11,7 @@ from panbot.errors import ErrorCollector
 from restaurants.models import Business
 from restaurants.schedule import (
     NonexistentTime,
+    OutOfRange,
     Period,
     Schedule,
     local_date,
@@ -95,6 +96,9 @@ class PickupPlanner:
             at = to_instant(requested, self.tz).replace(second=0, microsecond=0)
         except NonexistentTime as exc:
             errors.add("pickup_at", str(exc), code="nonexistent_time")
+            return None
+        except OutOfRange as exc:
+            errors.add("pickup_at", str(exc))
             return None
         if any(w.contains(at) for w in self.windows):
             return at.astimezone(self.tz)

@@ -33,6 +33,7 @@ from orders.selectors import menu_items_with_options, order_settings_get
 from orders.services.pickup import PickupPlanner
 from panbot.errors import ErrorCollector
 from panbot.events import emit
+from panbot.inputs import as_int, storable
 from panbot.phone import to_e164
 from restaurants.models import Business
 from restaurants.schedule import spoken_when
@@ -89,17 +90,6 @@ class OrderReview:
     summary: str
 
 
-def _as_int(value: Any) -> int | None:
-    # LLM tool calls and JSON bodies send "2" as often as 2; a bool is never a count.
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
-
-
 def _money(amount: Decimal, currency: str) -> str:
     return f"{amount:.2f} {currency}"
 
@@ -123,7 +113,7 @@ def _review_line(
     if not isinstance(raw, Mapping):
         errors.add("items", f"Line {index} of the order is not a menu item.")
         return None
-    item_id = _as_int(raw.get("item_id"))
+    item_id = as_int(raw.get("item_id"))
     if item_id is None:
         errors.add("items", f"Line {index} of the order names no menu item.")
         return None
@@ -135,7 +125,7 @@ def _review_line(
     if not item.is_available:
         errors.add("items", f"{item.name} is sold out today.", code="sold_out")
         ok = False
-    quantity = _as_int(raw.get("quantity", 1))
+    quantity = as_int(raw.get("quantity", 1))
     if quantity is None or quantity < 1:
         errors.add("items", f"Say how many {item.name} you would like; at least 1.")
         ok = False
@@ -152,7 +142,7 @@ def _review_line(
         raw_ids, ok = [], False
     chosen: list[tuple[Modifier, ModifierGroup]] = []
     for raw_id, times in Counter(str(v) for v in raw_ids).items():
-        modifier_id = _as_int(raw_id)
+        modifier_id = as_int(raw_id)
         pair = options.get(modifier_id) if modifier_id is not None else None
         if pair is None:
             errors.add("items", f"Option {raw_id} is not offered with {item.name}.")
@@ -179,6 +169,8 @@ def _review_line(
     notes = notes.strip()
     if len(notes) > LINE_NOTES_MAX:
         errors.add("items", f"The note on {item.name} is too long; keep it under {LINE_NOTES_MAX} characters.")
+        ok = False
+    elif not errors.require_storable("items", notes, f"The note on {item.name}"):
         ok = False
     if not ok:
         return None
@@ -228,7 +220,7 @@ def _review(
     elif len(items) > MAX_LINES:
         errors.add("items", f"An order can have at most {MAX_LINES} lines; please split it.")
     else:
-        ids = {i for raw in items if isinstance(raw, Mapping) and (i := _as_int(raw.get("item_id"))) is not None}
+        ids = {i for raw in items if isinstance(raw, Mapping) and (i := as_int(raw.get("item_id"))) is not None}
         # Scoped to the business: another tenant's item id simply does not exist here.
         menu = {item.pk: item for item in menu_items_with_options(business).filter(pk__in=ids)}
         max_quantity = settings.max_quantity_per_line if settings else DEFAULT_MAX_QUANTITY
@@ -358,8 +350,8 @@ def order_place(
     Raises ValidationError listing every problem. The same `idempotency_key` (per business)
     returns the order it first created, unchanged, even when both calls race.
     """
-    key = (idempotency_key or "").strip() or None
-    if key is not None and len(key) <= IDEMPOTENCY_KEY_MAX:
+    key = str(idempotency_key or "").strip() or None
+    if key is not None and len(key) <= IDEMPOTENCY_KEY_MAX and storable(key):
         # Before validating: a repeated tool call must get its order back even if, meanwhile,
         # an item sold out or the pickup time passed.
         existing = Order.objects.filter(business=business, idempotency_key=key).first()
@@ -373,6 +365,8 @@ def order_place(
         errors.add("customer_name", "Tell us a name for the order.")
     elif len(name) > CUSTOMER_NAME_MAX:
         errors.add("customer_name", f"Give a shorter name for the order; at most {CUSTOMER_NAME_MAX} characters.")
+    else:
+        errors.require_storable("customer_name", name, "The name for the order")
     phone = to_e164(customer_phone)
     if phone is None:
         errors.add(
@@ -384,10 +378,14 @@ def order_place(
     notes = str(notes or "").strip()
     if len(notes) > ORDER_NOTES_MAX:
         errors.add("notes", f"The order note is too long; keep it under {ORDER_NOTES_MAX} characters.")
+    else:
+        errors.require_storable("notes", notes, "The order note")
     if call is not None and call.business_id != business.pk:
         errors.add("call", "This call was not made to this restaurant.")
     if key is not None and len(key) > IDEMPOTENCY_KEY_MAX:
         errors.add("idempotency_key", f"The idempotency key is at most {IDEMPOTENCY_KEY_MAX} characters.")
+    else:
+        errors.require_storable("idempotency_key", key, "The idempotency key")
     if channel not in OrderChannel.values:
         errors.add("channel", f"Channel must be one of {', '.join(OrderChannel.values)}.")
     errors.raise_if_any()

@@ -58,6 +58,12 @@ def test_add_number_with_business_records_the_assignment(admin_client, business,
         ("config_override", '{"greeting": "hi", "colour": "red"}', "Unknown key &#x27;colour&#x27;"),
         ("config_override", '{"greeting": "' + "x" * 600 + '"}', "&#x27;greeting&#x27; is too long"),
         ("config_override", "{not json", "Enter a valid JSON"),
+        # PostgreSQL's jsonb refuses "\u0000" (it was a DataError, a 500).
+        ("config_override", '{"greeting": "ciao\\u0000"}', "&#x27;greeting&#x27; contains characters we cannot store"),
+        # Python's JSON parser and encoder recurse (a RecursionError, a 500, reading or showing it again).
+        ("config_override", "[" * 100_000 + "]" * 100_000, "Enter a valid JSON"),
+        ("config_override", "[" * 900 + "]" * 900, "Enter a valid JSON"),
+        ("label", "Orders\x00", "Null characters are not allowed"),
     ],
 )
 def test_bad_input_is_a_form_error_not_a_500(admin_client, field, value, fragment):

@@ -91,6 +91,30 @@ def test_menu_item_edits_go_through_the_service(admin_client, business, menu):
     )
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "fragment"),
+    [
+        # PostgreSQL's jsonb refuses "\u0000" (it was a DataError, a 500).
+        ("aliases", '["diavolo\\u0000"]', "An alias contains characters we cannot store."),
+        ("aliases", "[" * 900 + "]" * 900, "Enter a valid JSON."),
+        ("name", "Diavola\x00", "Null characters are not allowed."),
+        ("description", "Hot\x00", "Null characters are not allowed."),
+    ],
+)
+def test_text_the_database_cannot_store_is_a_form_error(admin_client, business, menu, field, value, fragment):
+    url = reverse("admin:orders_menuitem_change", args=[menu.diavola.pk])
+    data = {
+        "business": business.pk, "category": menu.diavola.category_id, "name": "Diavola", "description": "",
+        "price": "9.50", "aliases": "[]", "allergens": "[]", "position": "1", "is_available": "on",
+        "modifier_groups-TOTAL_FORMS": "0", "modifier_groups-INITIAL_FORMS": "0", field: value,
+    }  # fmt: skip
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert fragment in response.content.decode()
+    menu.diavola.refresh_from_db()
+    assert (menu.diavola.name, menu.diavola.aliases) == ("Diavola", [])
+
+
 def test_a_category_of_another_restaurant_is_a_form_error(admin_client, business, outsider_business, make_menu):
     theirs = make_menu(outsider_business)
     response = admin_client.post(

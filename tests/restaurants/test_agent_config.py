@@ -50,6 +50,12 @@ def test_bad_values_name_their_key(data, fragment):
     assert any(fragment in m for m in messages_for(data)), messages_for(data)
 
 
+@pytest.mark.parametrize("key", ["greeting", "system_prompt", "voice", "overflow_message"])
+def test_text_with_a_nul_is_refused_by_name(key):
+    # PostgreSQL's jsonb refuses "\u0000": saved, this was a DataError (a 500 in the admin).
+    assert messages_for({key: "ciao\x00"}) == [f"'{key}' contains characters we cannot store."]
+
+
 def test_every_problem_is_reported_at_once():
     assert len(messages_for({"nope": 1, "greeting": "x" * 600, "max_call_minutes": 99})) == 3
 
