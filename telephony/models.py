@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from panbot.models import StorableText
 from panbot.phone import E164_REGEX, PhoneNumberField
 from restaurants.agent_config import validate_config_override
 
@@ -45,7 +46,7 @@ def validate_region(value: str) -> None:
         raise ValidationError(f"'{value}' is not a region code phonenumbers knows (e.g. IT, GB, US).")
 
 
-class PbxTrunk(models.Model):
+class PbxTrunk(StorableText):
     """A SIP trunk from a carrier or a restaurant group's PBX, trusted by its source addresses."""
 
     name = models.CharField(max_length=100, unique=True)
@@ -71,7 +72,7 @@ class PbxTrunk(models.Model):
             self.allowed_addresses = normalise_cidrs(self.allowed_addresses)
 
 
-class SipNumber(models.Model):
+class SipNumber(StorableText):
     """A phone number the platform answers; it belongs to at most one business at a time."""
 
     number = PhoneNumberField(unique=True, help_text="E.164; typed forms such as '+39 055 123 4567' are accepted.")

@@ -98,3 +98,13 @@ def test_trunk_region_must_be_known():
 def test_looking_up_an_invalid_number_matches_nothing(make_number):
     make_number("+390551234567")
     assert not SipNumber.objects.filter(number="not a number").exists()
+
+
+def test_text_the_database_cannot_store_is_a_validation_error(make_number):
+    with pytest.raises(ValidationError) as exc:
+        make_number(label="Ordini\x00")
+    assert "label" in exc.value.message_dict
+    trunk = PbxTrunk(name="PBX\x00", allowed_addresses=["203.0.113.10"])
+    with pytest.raises(ValidationError) as exc:
+        trunk.full_clean()
+    assert "name" in exc.value.message_dict
