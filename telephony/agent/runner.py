@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from channels.db import database_sync_to_async
@@ -63,7 +63,6 @@ class CallOutcome:
     reason: str | None = None
     record: CallRecord | None = None
     transferred_to: str | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 class CallRunner:
