@@ -94,6 +94,8 @@ async def run_call(ctx: JobContext, participant: rtc.RemoteParticipant, *, sessi
         on_finished=lambda: ctx.shutdown(reason="call ended"),
     )
     ctx.room.on("participant_disconnected", runner.on_participant_left)
+    if participant.identity not in ctx.room.remote_participants:
+        runner.on_participant_left(participant)  # gone before we were listening: nobody to answer
     ctx.add_shutdown_callback(runner.on_job_shutdown)
 
     async def hand_over_events(reason: str = "") -> None:

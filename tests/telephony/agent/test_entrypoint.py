@@ -435,3 +435,13 @@ async def test_a_call_that_ends_while_the_agent_is_prepared_never_starts_it(rest
     assert record.reason == "caller_hangup"
     assert started == []  # the session was never started
     assert not [t for t in runner._tasks if not t.done()]  # no heartbeat or timer left behind
+
+
+async def test_a_caller_gone_before_the_agent_listened_is_not_answered(restaurant, job):
+    call = job()
+    call.room.leave(call.participant.identity, rtc.DisconnectReason.CLIENT_INITIATED)
+    runner = await call.run()
+    assert runner.finished.is_set() and runner.session is None
+    record = await call.record()
+    assert (record.status, record.reason) == ("completed", "caller_hangup")
+    assert not await db(ActiveCall.objects.exists)()
