@@ -65,7 +65,10 @@ def _url(name: str, *, schemes: set[str]) -> str:
 
 
 # --- Core -------------------------------------------------------------------
-DEBUG = _bool("DEBUG", default=False)
+# The embedded default (no DATABASE_URL: SQLite, in-memory channel layer, eager Celery) is a
+# development setup, so it is also DEBUG unless told otherwise; a deployment names its database
+# and gets DEBUG off (and must set SECRET_KEY).
+DEBUG = _bool("DEBUG", default=not env.str("DATABASE_URL", default=""))
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:

@@ -355,8 +355,12 @@ class CallRunner:
 
 
 def _admit(inbound: InboundCall, worker_id: str) -> services.Admission:
-    # The trunk's region reads national numbers the way that PBX presents them.
-    trunk = selectors.trunk_for_livekit_id(inbound.trunk_id) if inbound.trunk_id else None
+    # The trunk's region reads national numbers the way that PBX presents them. Numbers in
+    # international form need no region, so the usual call (LiveKit passes E.164) costs no
+    # extra round trip on the admission path.
+    numbers = (inbound.called, inbound.caller, inbound.diversion)
+    national = any(value and "+" not in value for value in numbers)
+    trunk = selectors.trunk_for_livekit_id(inbound.trunk_id) if inbound.trunk_id and national else None
     return services.call_admit(
         called=inbound.called,
         caller=inbound.caller,

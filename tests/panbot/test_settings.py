@@ -41,8 +41,15 @@ def test_bad_settings_stop_start_up_with_a_message_naming_them(env, message):
 
 
 def test_embedded_default_needs_no_environment():
-    result = manage("check", DEBUG="true")
+    result = manage("makemigrations", "--check", "--dry-run")
     assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+
+
+def test_a_deployment_naming_its_database_is_not_debug_and_needs_a_secret_key():
+    result = manage("check", DATABASE_URL="postgres://postgres@127.0.0.1:5432/panbot")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
 
 
 def test_redis_over_a_unix_socket_is_accepted():
