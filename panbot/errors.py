@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from panbot.inputs import UNSTORABLE_CODE, storable, unstorable_message
+from panbot.phone import to_e164
 
 
 class NotFound(ValidationError):
@@ -35,6 +36,31 @@ class ErrorCollector:
             return True
         self.add(field, unstorable_message(what), code=UNSTORABLE_CODE)
         return False
+
+    def text(self, field: str, value: object, *, max_length: int, what: str, too_long: str,
+             missing: str | None = None) -> str:  # fmt: skip
+        """`value` stripped; refused (with these sentences) when required and empty, too long, or unstorable."""
+        text = str(value or "").strip()
+        if not text:
+            if missing is not None:
+                self.add(field, missing)
+        elif len(text) > max_length:
+            self.add(field, too_long)
+        else:
+            self.require_storable(field, text, what)
+        return text
+
+    def phone(self, field: str, value: object, *, purpose: str) -> str | None:
+        """`value` in E.164, or None after refusing it ("to reach you about the {purpose}")."""
+        e164 = to_e164(value)
+        if e164 is None:
+            self.add(
+                field,
+                f"We need a phone number to reach you about the {purpose}."
+                if not str(value or "").strip()
+                else "That phone number does not look right; please say it again with the area code.",
+            )
+        return e164
 
     def __bool__(self) -> bool:
         return bool(self._errors)

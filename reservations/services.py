@@ -17,7 +17,6 @@ from django.utils import timezone
 from panbot.errors import ErrorCollector, NotFound
 from panbot.events import emit
 from panbot.inputs import UNSTORABLE_CODE, as_id, storable, unstorable_message
-from panbot.phone import to_e164
 from reservations.availability import SlotPlanner
 from reservations.models import (
     IDEMPOTENCY_KEY_MAX,
@@ -167,32 +166,22 @@ def reservation_book(
     errors = ErrorCollector()
     check_party_size(party_size, reservation_settings_get(business), errors)
     start = _starts_at(starts_at, business, errors)
-    name = str(name or "").strip()
-    if not name:
-        errors.add("name", "Tell us a name for the booking.")
-    elif len(name) > NAME_MAX:
-        errors.add("name", f"Give a shorter name for the booking; at most {NAME_MAX} characters.")
-    else:
-        errors.require_storable("name", name, "The name for the booking")
-    e164 = to_e164(phone)
-    if e164 is None:
-        errors.add(
-            "phone",
-            "We need a phone number to reach you about the booking."
-            if not str(phone or "").strip()
-            else "That phone number does not look right; please say it again with the area code.",
-        )
-    notes = str(notes or "").strip()
-    if len(notes) > NOTES_MAX:
-        errors.add("notes", f"The note is too long; keep it under {NOTES_MAX} characters.")
-    else:
-        errors.require_storable("notes", notes, "The note")
+    name = errors.text(
+        "name", name, max_length=NAME_MAX, what="The name for the booking",
+        missing="Tell us a name for the booking.",
+        too_long=f"Give a shorter name for the booking; at most {NAME_MAX} characters.",
+    )  # fmt: skip
+    e164 = errors.phone("phone", phone, purpose="booking")
+    notes = errors.text(
+        "notes", notes, max_length=NOTES_MAX, what="The note",
+        too_long=f"The note is too long; keep it under {NOTES_MAX} characters.",
+    )  # fmt: skip
     if call is not None and call.business_id != business.pk:
         errors.add("call", "This call was not made to this restaurant.")
-    if key is not None and len(key) > IDEMPOTENCY_KEY_MAX:
-        errors.add("idempotency_key", f"The idempotency key is at most {IDEMPOTENCY_KEY_MAX} characters.")
-    else:
-        errors.require_storable("idempotency_key", key, "The idempotency key")
+    errors.text(
+        "idempotency_key", key, max_length=IDEMPOTENCY_KEY_MAX, what="The idempotency key",
+        too_long=f"The idempotency key is at most {IDEMPOTENCY_KEY_MAX} characters.",
+    )  # fmt: skip
 
     locked = _lock_settings(business)
     planner = None

@@ -34,7 +34,6 @@ from orders.services.pickup import PickupPlanner
 from panbot.errors import ErrorCollector
 from panbot.events import emit
 from panbot.inputs import as_int, storable
-from panbot.phone import to_e164
 from restaurants.models import Business
 from restaurants.schedule import spoken_when
 
@@ -360,32 +359,22 @@ def order_place(
 
     errors = ErrorCollector()
     review = _review(business=business, items=items, fulfilment=fulfilment, pickup_at=pickup_at, errors=errors)
-    name = str(customer_name or "").strip()
-    if not name:
-        errors.add("customer_name", "Tell us a name for the order.")
-    elif len(name) > CUSTOMER_NAME_MAX:
-        errors.add("customer_name", f"Give a shorter name for the order; at most {CUSTOMER_NAME_MAX} characters.")
-    else:
-        errors.require_storable("customer_name", name, "The name for the order")
-    phone = to_e164(customer_phone)
-    if phone is None:
-        errors.add(
-            "customer_phone",
-            "We need a phone number to reach you about the order."
-            if not str(customer_phone or "").strip()
-            else "That phone number does not look right; please say it again with the area code.",
-        )
-    notes = str(notes or "").strip()
-    if len(notes) > ORDER_NOTES_MAX:
-        errors.add("notes", f"The order note is too long; keep it under {ORDER_NOTES_MAX} characters.")
-    else:
-        errors.require_storable("notes", notes, "The order note")
+    name = errors.text(
+        "customer_name", customer_name, max_length=CUSTOMER_NAME_MAX, what="The name for the order",
+        missing="Tell us a name for the order.",
+        too_long=f"Give a shorter name for the order; at most {CUSTOMER_NAME_MAX} characters.",
+    )  # fmt: skip
+    phone = errors.phone("customer_phone", customer_phone, purpose="order")
+    notes = errors.text(
+        "notes", notes, max_length=ORDER_NOTES_MAX, what="The order note",
+        too_long=f"The order note is too long; keep it under {ORDER_NOTES_MAX} characters.",
+    )  # fmt: skip
     if call is not None and call.business_id != business.pk:
         errors.add("call", "This call was not made to this restaurant.")
-    if key is not None and len(key) > IDEMPOTENCY_KEY_MAX:
-        errors.add("idempotency_key", f"The idempotency key is at most {IDEMPOTENCY_KEY_MAX} characters.")
-    else:
-        errors.require_storable("idempotency_key", key, "The idempotency key")
+    errors.text(
+        "idempotency_key", key, max_length=IDEMPOTENCY_KEY_MAX, what="The idempotency key",
+        too_long=f"The idempotency key is at most {IDEMPOTENCY_KEY_MAX} characters.",
+    )  # fmt: skip
     if channel not in OrderChannel.values:
         errors.add("channel", f"Channel must be one of {', '.join(OrderChannel.values)}.")
     errors.raise_if_any()
