@@ -9,22 +9,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.fields import InvalidJSONInput
 
+from panbot.inputs import MAX_JSON_DEPTH, json_depth
 from restaurants.models import Business
 from telephony.models import PbxTrunk
-
-# Far deeper than any setting kept as JSON (an object of values, a list of names) needs.
-MAX_JSON_DEPTH = 20
-
-
-def _depth(value: Any) -> int:
-    """How deeply lists and objects nest in `value`, counted without recursion."""
-    deepest, pending = 0, [(value, 1)]
-    while pending:
-        item, depth = pending.pop()
-        if isinstance(item, dict | list):
-            deepest = max(deepest, depth)
-            pending.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
-    return deepest
 
 
 class JSONField(forms.JSONField):
@@ -37,7 +24,7 @@ class JSONField(forms.JSONField):
     def to_python(self, value: Any) -> Any:
         try:
             converted = super().to_python(value)
-            too_deep = _depth(converted) > MAX_JSON_DEPTH
+            too_deep = json_depth(converted) > MAX_JSON_DEPTH
         except RecursionError:
             too_deep = True
         if too_deep:
@@ -49,7 +36,7 @@ class JSONField(forms.JSONField):
             value = super().bound_data(data, initial)
         except RecursionError:
             return InvalidJSONInput(data)
-        return InvalidJSONInput(data) if _depth(value) > MAX_JSON_DEPTH else value
+        return InvalidJSONInput(data) if json_depth(value) > MAX_JSON_DEPTH else value
 
 
 class CidrListField(forms.CharField):

@@ -73,3 +73,28 @@ class ErrorCollector:
             # General problems ("not taking orders right now") are said first.
             general = {NON_FIELD_ERRORS: self._errors[NON_FIELD_ERRORS]} if NON_FIELD_ERRORS in self._errors else {}
             raise ValidationError({**general, **self._errors})
+
+
+# What a 401 offers the client (RFC 9110: a 401 names the authentication scheme it wants).
+WWW_AUTHENTICATE = 'Bearer realm="api"'
+
+
+class AuthenticationRefused(Exception):
+    """A credential (a password, a token) was refused: an API answers 401 with `{"detail", "code"}`.
+
+    `code` tells a program why ("token_expired", "token_revoked", "invalid_credentials", ...).
+    """
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class TooManyAttempts(Exception):
+    """Too many failed attempts (logins) in a window: an API answers 429 with Retry-After."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after

@@ -12,6 +12,10 @@ from typing import Any
 # time, and over 4300 digits it raises ValueError.
 MAX_DIGITS = 18
 
+# Far deeper than any JSON we accept needs (an object of settings, a list of order lines with options).
+# Python's JSON parser and encoder recurse: JSON nested about a thousand deep raises RecursionError.
+MAX_JSON_DEPTH = 20
+
 # Django's code for the same refusal (ProhibitNullCharactersValidator, which forms run).
 UNSTORABLE_CODE = "null_characters_not_allowed"
 
@@ -46,3 +50,14 @@ def storable(text: str | None) -> bool:
 def unstorable_message(what: str) -> str:
     """The refusal of text with a NUL: `what` is how the caller would name it ("The note on Margherita")."""
     return f"{what} contains characters we cannot store."
+
+
+def json_depth(value: Any) -> int:
+    """How deeply lists and objects nest in `value`, counted without recursion."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            pending.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest

@@ -1,11 +1,18 @@
 """Root URL configuration."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from panbot.views import healthz
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("panbot.api.urls")),
     path("healthz", healthz, name="healthz"),
 ]
+
+# Django's error pages, as JSON under /api/ (with DEBUG off; DEBUG shows its technical pages).
+handler400 = "panbot.views.bad_request"
+handler403 = "panbot.views.permission_denied"
+handler404 = "panbot.views.page_not_found"
+handler500 = "panbot.views.server_error"

@@ -8,6 +8,7 @@ from datetime import time
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from accounts import services as accounts_services
 from restaurants import services
 from restaurants.models import Business, FaqEntry, Membership
 
@@ -60,12 +61,12 @@ STAKEHOLDER = DemoLogin("stakeholder", "panbot-dev-stakeholder", "stakeholder")
 
 
 def _user(login: DemoLogin, *, is_staff: bool = False):
-    user, _ = get_user_model().objects.get_or_create(username=login.username)
+    user = get_user_model().objects.filter(username=login.username).first() or get_user_model()(username=login.username)
     user.is_staff = is_staff
     user.is_active = True
-    user.set_password(login.password)
-    user.save()
-    return user
+    if not user.check_password(login.password):  # an unchanged password keeps the demo users' sessions
+        user.set_password(login.password)
+    return accounts_services.user_save(user=user)
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from accounts.services import token_version_bump
 from restaurants.models import Business, Closure, FaqEntry, Membership, OpeningHours
 
 
@@ -20,12 +21,23 @@ def business_save(*, business: Business) -> Business:
     return business
 
 
+# A membership change revokes the user's refresh tokens (accounts.services.token_version_bump) when
+# it takes something away or changes it: a role change, a removal, a row moved to another user. A
+# new membership revokes nothing; the user's next refresh (within 15 minutes) brings it.
+
+
 @transaction.atomic
 def membership_set(*, business: Business, user: Any, role: str) -> Membership:
     """Give `user` `role` in `business` (creating or changing the membership). Raises ValidationError."""
     # The role is checked before writing: the database would refuse an unknown one with an IntegrityError.
     Membership(user=user, business=business, role=role).clean_fields(exclude=["user", "business"])
-    membership, _ = Membership.objects.update_or_create(user=user, business=business, defaults={"role": role})
+    membership, created = Membership.objects.get_or_create(user=user, business=business, defaults={"role": role})
+    if not created:
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        if membership.role != role:
+            membership.role = role
+            membership.save(update_fields=["role"])
+            token_version_bump(user_id=membership.user_id)
     return membership
 
 
@@ -33,13 +45,25 @@ def membership_set(*, business: Business, user: Any, role: str) -> Membership:
 def membership_save(*, membership: Membership) -> Membership:
     """Create or update a membership row as edited (admin inline). Raises ValidationError."""
     membership.full_clean()
+    previous = None
+    if membership.pk is not None:
+        previous = Membership.objects.select_for_update().filter(pk=membership.pk).values("user_id", "role").first()
     membership.save()
+    if previous is not None:
+        if previous["user_id"] != membership.user_id:
+            token_version_bump(user_id=previous["user_id"])  # the row left them: they lost this business
+        elif previous["role"] != membership.role:
+            token_version_bump(user_id=membership.user_id)
     return membership
 
 
 @transaction.atomic
 def membership_remove(*, membership: Membership) -> None:
-    membership.delete()
+    """Take the user out of the business; their refresh tokens stop working."""
+    user_id = membership.user_id
+    deleted, _ = Membership.objects.filter(pk=membership.pk).delete()
+    if deleted:
+        token_version_bump(user_id=user_id)
 
 
 def _minutes(value: time) -> int:

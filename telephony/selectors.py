@@ -1,15 +1,15 @@
-"""Telephony reads: live calls and how loaded an agent worker is."""
+"""Telephony reads: a business's numbers, live calls and how loaded an agent worker is."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import DateTimeField, ExpressionWrapper, QuerySet, Value
+from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Q, QuerySet, Value
 from django.db.models.functions import Now
 
 from restaurants.models import Business
-from telephony.models import ActiveCall, PbxTrunk
+from telephony.models import ActiveCall, PbxTrunk, SipNumber
 
 
 def live_calls(business: Business | int | None = None) -> QuerySet[ActiveCall]:
@@ -18,6 +18,18 @@ def live_calls(business: Business | int | None = None) -> QuerySet[ActiveCall]:
     if business is not None:
         calls = calls.filter(business=business)
     return calls
+
+
+def business_numbers(business_id: int) -> QuerySet[SipNumber]:
+    """A business's numbers, each with `live_call_count`: the calls holding a slot on it now.
+
+    Only the business's own calls count: after a reassignment, a call the previous holder still
+    has in progress on the number is theirs, not the new holder's to see.
+    """
+    own_calls = Q(active_calls__business_id=F("business_id"))
+    return SipNumber.objects.filter(business_id=business_id).annotate(
+        live_call_count=Count("active_calls", filter=own_calls)
+    )
 
 
 def worker_load(*, worker_id: str) -> float:

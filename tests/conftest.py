@@ -114,6 +114,47 @@ def make_number(db, stakeholder) -> Callable[..., SipNumber]:
     return make
 
 
+@pytest.fixture
+def make_live_call(db) -> Callable[..., object]:
+    """A call holding a slot on `number` now (an ActiveCall with its CallRecord), as call_admit leaves it."""
+    from django.utils import timezone
+
+    from telephony.models import ActiveCall, CallRecord
+
+    def make(number: SipNumber, caller: str = "+393331112222", business: Business | None = None):
+        now = timezone.now()
+        business = business or number.business
+        record = CallRecord.objects.create(
+            business=business, sip_number=number, sip_call_id=f"call-{next(_seq)}", caller_number=caller,
+            started_at=now,
+        )  # fmt: skip
+        return ActiveCall.objects.create(
+            business=business, sip_number=number, call_record=record, sip_call_id=record.sip_call_id,
+            caller_number=caller, started_at=now, last_heartbeat_at=now,
+        )  # fmt: skip
+
+    return make
+
+
+# --- API -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(make_user, make_business, make_number):
+    """Personas and businesses for API tests (tests/api/world.py)."""
+    from tests.api.world import World
+
+    return World(make_user=make_user, make_business=make_business, make_number=make_number)
+
+
+@pytest.fixture
+def api_client(db):
+    """An anonymous APIClient from an address of its own (login throttling counts per address)."""
+    from tests.api.world import api_client
+
+    return api_client()
+
+
 # --- Menu, orders and bookings -------------------------------------------------------------------
 
 ROME = ZoneInfo("Europe/Rome")

@@ -9,6 +9,7 @@ the variable.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -88,6 +89,7 @@ if PHONE_DEFAULT_REGION not in phonenumbers.SUPPORTED_REGIONS:
 INSTALLED_APPS = [
     "daphne",  # first: its runserver serves ASGI (HTTP + WebSocket)
     "admin_portal.apps.PanBotAdminConfig",  # django.contrib.admin with the stakeholder site as default
+    "accounts",  # before django.contrib.auth: its changepassword command replaces auth's
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -95,6 +97,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework_simplejwt",
+    "rest_framework_simplejwt.token_blacklist",  # refresh tokens: outstanding and used (rotation, reuse)
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our static files, not a CDN
     "channels",
     "panbot",
     "restaurants",
@@ -106,6 +111,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "panbot.api.middleware.ApiRequestLimits",  # before anything reads the body
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -221,12 +227,68 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# Logging in (the API's token endpoint and the admin) takes a username or an e-mail address.
+AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameOrEmailBackend"]
 
+# --- API (/api/v1/) ------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
+    # Stateless: a request is authenticated and authorised from the access token's claims alone.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.ClaimsAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "panbot.api.pagination.CursorPagination",
     "PAGE_SIZE": 50,
+    # JSON in and out, errors included; no browsable HTML API, no form posts.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["panbot.api.parsers.JSONParser"],
+    "DEFAULT_METADATA_CLASS": None,  # OPTIONS answers 405 rather than describing the view
+    "EXCEPTION_HANDLER": "panbot.api.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "panbot.api.schema.AutoSchema",
+    "NUM_PROXIES": None,  # set below from TRUSTED_PROXIES
+}
+
+# Reverse proxies in front of the web process that append the client's address to
+# X-Forwarded-For. 0: the client is REMOTE_ADDR and X-Forwarded-For is ignored (a client can
+# write anything there, which would let it dodge the per-address login throttle).
+TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0, minimum=0, maximum=10)
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXIES
+
+# Request bodies under /api/ larger than this are refused with 413 before anything parses them.
+# The largest legitimate body is a number's system prompt (8000 characters, six bytes each when escaped).
+API_MAX_BODY_BYTES = _int("API_MAX_BODY_BYTES", 256 * 1024, minimum=1024, maximum=50 * 1024 * 1024)
+
+# Failed logins allowed per username and per client address within the window, then 429.
+LOGIN_FAILURE_LIMIT = 5
+LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=15),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=30),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": False,  # a login must not write to auth_user
+    "ALGORITHM": "HS256",
+    "SIGNING_KEY": SECRET_KEY,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "USER_ID_CLAIM": "user_id",
+    "LEEWAY": 0,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "PanBot API",
+    "DESCRIPTION": (
+        "The owners', staff's and stakeholder's API. Get a token pair from `POST /api/v1/auth/token/`, send "
+        "`Authorization: Bearer <access>`; tenant endpoints live under `/api/v1/businesses/{business_id}/`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "displayOperationId": False},
+    "ENUM_NAME_OVERRIDES": {"MembershipRoleEnum": "restaurants.models.Membership.Role"},
 }
 
 # --- I18N / time --------------------------------------------------------------------

@@ -22,3 +22,6 @@ MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise.")]  # noqa:
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 # No worker runs under pytest: tasks execute in-process, still enqueued on commit.
 CELERY_TASK_ALWAYS_EAGER = True
+# Each test process gets cache keys of its own (the login throttle counts failures in the cache):
+# parallel workers and runs minutes apart share one Redis database without seeing each other's counts.
+CACHES["default"]["KEY_PREFIX"] = f"panbot-test-{os.getpid()}-{os.urandom(4).hex()}"  # noqa: F405

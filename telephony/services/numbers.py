@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -49,12 +51,24 @@ def number_create(
 
 
 @transaction.atomic
-def number_update(*, sip_number: SipNumber, by: Any, **changes: Any) -> SipNumber:
-    """Change a number's label, trunk, active flag, call limit or agent override. Raises ValidationError."""
+def number_update(
+    *, sip_number: SipNumber, by: Any, config_override_patch: Mapping[str, Any] | None = None, **changes: Any
+) -> SipNumber:
+    """Change a number's label, trunk, active flag, call limit or agent override. Raises ValidationError.
+
+    `config_override` replaces the whole override (the admin's form); `config_override_patch`
+    changes only the keys it names, on the row as locked (the API's PATCH): a value sets the
+    key, null removes it, so the business's default applies again.
+    """
     unknown = set(changes) - UPDATABLE_FIELDS
     if unknown:
         raise TypeError(f"number_update cannot change {', '.join(sorted(unknown))}")
+    if config_override_patch is not None and not isinstance(config_override_patch, Mapping):
+        raise ValidationError({"config_override": ["The override must be a JSON object of key: value."]})
     locked = SipNumber.objects.select_for_update().get(pk=sip_number.pk)
+    if config_override_patch is not None:
+        # Null values drop out when the override is validated (SipNumber.clean); unknown keys are refused there.
+        changes["config_override"] = {**changes.get("config_override", locked.config_override), **config_override_patch}
     before = {field: getattr(locked, field) for field in changes}
     for field, value in changes.items():
         setattr(locked, field, value)

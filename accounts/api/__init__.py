@@ -1,0 +1,1 @@
+"""Logging in, refreshing, logging out, and `me`."""

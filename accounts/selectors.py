@@ -1,0 +1,101 @@
+"""Reads about users: what a token may carry, and what `me` shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypedDict
+
+from django.contrib.auth import get_user_model
+
+from panbot.inputs import as_id
+
+
+@dataclass(frozen=True)
+class UserAccess:
+    """What tokens are minted from: read in one query at login and at every refresh."""
+
+    user_id: int
+    is_active: bool
+    stakeholder: bool
+    token_version: int
+    memberships: dict[str, str]  # str(business_id) -> role
+
+
+def user_access(user_id: object) -> UserAccess | None:
+    """The user's active flag, stakeholder flag, token version and memberships, in ONE query (None: no such user)."""
+    user_id = as_id(user_id)
+    if user_id is None:
+        return None
+    rows = list(
+        get_user_model()
+        .objects.filter(pk=user_id)
+        .values_list(
+            "is_active", "is_staff", "auth_state__token_version", "memberships__business_id", "memberships__role"
+        )
+    )  # LEFT JOINs: one row per membership, or one row of NULLs beside the user when there are none
+    if not rows:
+        return None
+    is_active, is_staff, version, _, _ = rows[0]
+    return UserAccess(
+        user_id=user_id,
+        is_active=is_active,
+        stakeholder=bool(is_staff and is_active),
+        token_version=version or 0,
+        memberships={str(business_id): role for *_, business_id, role in rows if business_id is not None},
+    )
+
+
+class MembershipInfo(TypedDict):
+    business_id: int
+    business_name: str
+    role: str
+
+
+class Profile(TypedDict):
+    """`GET /api/v1/me/`: who the user is and where they work."""
+
+    id: int
+    username: str
+    email: str
+    first_name: str
+    last_name: str
+    stakeholder: bool
+    memberships: list[MembershipInfo]
+
+
+def user_profile(user_id: object) -> Profile | None:
+    """The active user's profile with their memberships (business names included), in one query."""
+    user_id = as_id(user_id)
+    if user_id is None:
+        return None
+    rows = list(
+        get_user_model()
+        .objects.filter(pk=user_id, is_active=True)
+        .order_by("memberships__business__name", "memberships__business_id")
+        .values_list(
+            "username",
+            "email",
+            "first_name",
+            "last_name",
+            "is_staff",
+            "memberships__business_id",
+            "memberships__business__name",
+            "memberships__role",
+        )
+    )
+    if not rows:
+        return None
+    username, email, first_name, last_name, is_staff, *_ = rows[0]
+    return Profile(
+        id=user_id,
+        username=username,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        stakeholder=is_staff,
+        memberships=[
+            MembershipInfo(business_id=business_id, business_name=name, role=role)
+            for *_, business_id, name, role in rows
+            if business_id is not None
+        ],
+    )

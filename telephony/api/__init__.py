@@ -1,0 +1,1 @@
+"""A business's phone numbers, for its owners, managers and staff."""
