@@ -43,7 +43,7 @@ class TokenObtainView(_CredentialView):
         pair = services.tokens_obtain(
             login=data["username"],
             password=data["password"],
-            client_ip=BaseThrottle().get_ident(request),
+            client_ip=BaseThrottle().get_ident(request) or "unknown",  # no address: an in-process WSGI call
             request=request._request,
         )
         return Response(TokenPairOutput(pair).data)
