@@ -1,13 +1,15 @@
 """Root URL configuration."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
+from panbot.api.views import api_not_found
 from panbot.views import healthz
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("panbot.api.urls")),
+    re_path(r"^api/", api_not_found),  # other versions, /api/ itself: JSON even with DEBUG on
     path("healthz", healthz, name="healthz"),
 ]
 
