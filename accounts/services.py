@@ -16,6 +16,7 @@ from typing import Any
 from django.contrib.auth import authenticate, get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
@@ -161,3 +162,10 @@ def refresh_token_revoke(*, refresh: str) -> None:
     outstanding = OutstandingToken.objects.filter(jti=claims["jti"]).only("pk").first()
     if outstanding is not None:
         BlacklistedToken.objects.get_or_create(token=outstanding)
+
+
+@transaction.atomic
+def tokens_flush_expired() -> int:
+    """Forget refresh tokens past their expiry (refused on decode anyway); how many went. Idempotent."""
+    deleted, _ = OutstandingToken.objects.filter(expires_at__lt=timezone.now()).delete()
+    return deleted

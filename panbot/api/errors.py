@@ -60,7 +60,9 @@ def _translate(exc: Exception) -> Exception:
     if isinstance(exc, AuthenticationRefused):
         return exceptions.AuthenticationFailed(exc.message, code=exc.code)
     if isinstance(exc, TooManyAttempts):
-        return exceptions.Throttled(wait=exc.retry_after, detail=exc.message)
+        throttled = exceptions.Throttled(wait=exc.retry_after)  # Retry-After
+        throttled.detail = exceptions.ErrorDetail(exc.message, code=throttled.default_code)  # the sentence as is
+        return throttled
     return exc
 
 

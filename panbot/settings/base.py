@@ -217,6 +217,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 5.0,
         "options": {"expires": 5.0},  # a run queued while workers were down is not worth running late
     },
+    # Every login and refresh records a refresh token (rotation, reuse detection); expired ones go.
+    "flush-expired-tokens": {"task": "accounts.tasks.flush_expired_tokens", "schedule": 24 * 3600.0},
 }
 
 # --- Auth -------------------------------------------------------------------------

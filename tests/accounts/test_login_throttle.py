@@ -35,7 +35,9 @@ def test_five_failures_for_a_username_lock_it_from_every_address(make_user):
     response = attempt(api_client(), user.username, PASSWORD)  # right password, fresh address
     assert response.status_code == 429
     assert response.json()["code"] == "throttled"
-    assert 890 <= int(response["Retry-After"]) <= 900
+    wait = int(response["Retry-After"])
+    assert 890 <= wait <= 900
+    assert response.json()["detail"] == f"Too many failed logins; try again in {wait} seconds."
     assert attempt(api_client(), user.username.upper()).status_code == 429  # case-insensitive
 
 

@@ -260,3 +260,19 @@ def test_decode_access_token_refuses_expired_and_refresh_tokens(world):
     with time_machine.travel(timezone.now() + timedelta(minutes=16)), pytest.raises(InvalidAccessToken) as expired:
         decode_access_token(pair.access)
     assert expired.value.code == "token_expired"
+
+
+def test_expired_refresh_tokens_are_flushed(world):
+    from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+
+    from accounts.tasks import flush_expired_tokens
+
+    with time_machine.travel(timezone.now() - timedelta(days=31)):
+        old = services.tokens_issue(user_id=world.users["staff"].pk)
+    live = services.tokens_issue(user_id=world.users["staff"].pk)
+    assert flush_expired_tokens() == 1
+    assert flush_expired_tokens() == 0  # idempotent
+    assert OutstandingToken.objects.count() == 1
+    services.tokens_refresh(refresh=live.refresh)
+    with pytest.raises(services.AuthenticationRefused):
+        services.tokens_refresh(refresh=old.refresh)

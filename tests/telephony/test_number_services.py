@@ -1,10 +1,11 @@
 """Assigning numbers writes history with the acting user and announces it to the businesses involved."""
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from panbot.models import Event
 from telephony import services
-from telephony.models import NumberAssignment
+from telephony.models import NumberAssignment, SipNumber
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +74,36 @@ def test_update_without_changes_writes_no_event(make_number, business, stakehold
     before = Event.objects.count()
     services.number_update(sip_number=number, by=stakeholder, label="Orders")
     assert Event.objects.count() == before
+
+
+def test_override_patch_sets_and_clears_keys_on_the_stored_override(make_number, business, stakeholder):
+    number = make_number(business=business, config_override={"greeting": "Ciao", "voice": "nova"})
+    stale = SipNumber.objects.get(pk=number.pk)  # the patch applies to the row as locked, not this copy
+    SipNumber.objects.filter(pk=number.pk).update(
+        config_override={"greeting": "Ciao", "voice": "nova", "language": "en"}
+    )
+    updated = services.number_update(sip_number=stale, by=stakeholder, config_override_patch={"greeting": None})
+    assert updated.config_override == {"voice": "nova", "language": "en"}
+
+
+@pytest.mark.parametrize("patch", [["greeting"], "greeting", {"colour": None}])
+def test_a_bad_override_patch_is_a_validation_error(make_number, business, stakeholder, patch):
+    number = make_number(business=business)
+    with pytest.raises(ValidationError) as refused:
+        services.number_update(sip_number=number, by=stakeholder, config_override_patch=patch)
+    assert "config_override" in refused.value.message_dict
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_patches_of_different_keys_both_stay(make_number, business, stakeholder):
+    from tests.concurrency import run_concurrently
+
+    number = make_number(business=business)
+    patches = [{"greeting": "Pronto!"}, {"voice": "nova"}, {"language": "en"}, {"max_call_minutes": 5}]
+    results = run_concurrently(
+        len(patches),
+        lambda i: services.number_update(sip_number=number, by=stakeholder, config_override_patch=patches[i]),
+    )
+    assert all(outcome == "ok" for outcome, _ in results), results
+    number.refresh_from_db()
+    assert number.config_override == {"greeting": "Pronto!", "voice": "nova", "language": "en", "max_call_minutes": 5}
