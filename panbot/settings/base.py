@@ -289,7 +289,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "displayOperationId": False},
+    # validatorUrl None: no badge image fetched from swagger.io; the page loads nothing from outside.
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "displayOperationId": False, "validatorUrl": None},
     "ENUM_NAME_OVERRIDES": {"MembershipRoleEnum": "restaurants.models.Membership.Role"},
 }
 
