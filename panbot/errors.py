@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from panbot.inputs import UNSTORABLE_CODE, storable, unstorable_message
@@ -50,6 +52,14 @@ class ErrorCollector:
             self.require_storable(field, text, what)
         return text
 
+    def name(self, field: str, value: object, *, max_length: int, purpose: str) -> str:
+        """The name the {purpose} goes under, stripped; required ("Tell us a name for the {purpose}.")."""
+        return self.text(
+            field, value, max_length=max_length, what=f"The name for the {purpose}",
+            missing=f"Tell us a name for the {purpose}.",
+            too_long=f"Give a shorter name for the {purpose}; at most {max_length} characters.",
+        )  # fmt: skip
+
     def phone(self, field: str, value: object, *, purpose: str) -> str | None:
         """`value` in E.164, or None after refusing it ("to reach you about the {purpose}")."""
         e164 = to_e164(value)
@@ -61,6 +71,11 @@ class ErrorCollector:
                 else "That phone number does not look right; please say it again with the area code.",
             )
         return e164
+
+    def call_record(self, call: Any, business: Any) -> None:
+        """Refuse a call record (linked to an order or a booking) of another business."""
+        if call is not None and call.business_id != business.pk:
+            self.add("call", "This call was not made to this restaurant.")
 
     def __bool__(self) -> bool:
         return bool(self._errors)
