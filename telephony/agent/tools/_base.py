@@ -11,6 +11,8 @@ from channels.db import database_sync_to_async
 from django.core.exceptions import ValidationError
 from livekit.agents import RunContext, StopResponse, ToolError
 
+from panbot.errors import NotFound
+
 T = TypeVar("T")
 
 _TODAY = {"today", "oggi", "heute", "aujourd'hui", "hoy"}
@@ -21,14 +23,14 @@ _TIME = re.compile(r"^\s*(\d{1,2})(?:[:.h](\d{2}))?\s*$")
 async def call(context: RunContext, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     """Run `fn` (sync, database work) in Django's thread; a refusal becomes words the LLM can say.
 
-    A ValidationError from a service is the caller's problem to hear about (a ToolError with
-    every message); anything else is ours: the call apologises and ends cleanly.
+    A ValidationError or NotFound from a service is the caller's problem to hear about (a
+    ToolError with every message); anything else is ours: the call apologises and ends cleanly.
     """
     try:
         return await database_sync_to_async(fn)(*args, **kwargs)
     except ToolError:
         raise
-    except ValidationError as exc:
+    except (ValidationError, NotFound) as exc:
         raise ToolError(" ".join(exc.messages)) from None
     except Exception as exc:
         context.userdata.runner.fail(exc)
