@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from panbot.idempotency import KEY_MAX
 from panbot.inputs import UNSTORABLE_CODE, storable, unstorable_message
-from panbot.models import StorableText
+from panbot.models import StatusChange, StorableText
 from panbot.phone import E164_REGEX, PhoneNumberField
 
 ALIAS_MAX = 60
 ALIASES_MAX = 20
 LINE_NOTES_MAX = 200
 ORDER_NOTES_MAX = 500
-IDEMPOTENCY_KEY_MAX = 100
 
 
 class Allergen(models.TextChoices):
@@ -137,10 +136,6 @@ class ModifierGroup(StorableText):
     def __str__(self) -> str:
         return f"{self.item}: {self.name}"
 
-    @property
-    def required(self) -> bool:
-        return self.min_selected > 0
-
     def clean(self) -> None:
         if self.min_selected is not None and self.max_selected is not None and self.min_selected > self.max_selected:
             raise ValidationError({"min_selected": "The minimum cannot be above the maximum."})
@@ -259,7 +254,7 @@ class Order(models.Model):
     total = models.DecimalField(max_digits=10, decimal_places=2)
     ticket_date = models.DateField(help_text="The business's local date the ticket number belongs to.")
     ticket_number = models.PositiveIntegerField()
-    idempotency_key = models.CharField(max_length=IDEMPOTENCY_KEY_MAX, null=True, blank=True)
+    idempotency_key = models.CharField(max_length=KEY_MAX, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -292,10 +287,6 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.ticket_number} {self.ticket_date} {self.customer_name}"
-
-    @property
-    def is_open(self) -> bool:
-        return self.status not in {OrderStatus.COMPLETED, OrderStatus.CANCELLED}
 
 
 class OrderItem(models.Model):
@@ -346,29 +337,14 @@ class OrderItemModifier(models.Model):
         return f"{self.group_name}: {self.name}"
 
 
-class OrderStatusChange(models.Model):
+class OrderStatusChange(StatusChange):
     """Append-only history of an order's statuses: who moved it, when, and why."""
 
+    FIRST = "placed"
+
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="status_changes")
-    from_status = models.CharField(max_length=16, blank=True, help_text="Empty for the order's creation.")
     to_status = models.CharField(max_length=16, choices=OrderStatus.choices)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    reason = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["order", "created_at", "id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(to_status__in=OrderStatus.values), name="orderstatuschange_to_status_valid"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(from_status__in=["", *OrderStatus.values]),
-                name="orderstatuschange_from_status_valid",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.from_status or 'placed'} -> {self.to_status}"
+        constraints = StatusChange.status_constraints("orderstatuschange", OrderStatus.values)

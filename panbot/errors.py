@@ -2,9 +2,12 @@
 
 `" ".join(exc.messages)` is what the voice agent says; `exc.message_dict` is an API's 400 body;
 `exc.error_dict[field][i].code` tells a program which rule failed (e.g. "party_too_large").
+A row that is not there (or is another business's) is `NotFound` instead: an API's 404.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
@@ -12,11 +15,35 @@ from panbot.inputs import UNSTORABLE_CODE, storable, unstorable_message
 from panbot.phone import to_e164
 
 
-class NotFound(ValidationError):
+class NotFound(Exception):
     """A tenant-scoped lookup found nothing (or found another business's row): an API answers 404.
 
-    It is a ValidationError, so code that speaks or returns validation errors handles it unchanged.
+    Deliberately not a ValidationError: Django forms and DRF serializers turn any ValidationError
+    raised while validating into a 400 field error, and so does any handler that catches
+    ValidationError, so an outsider would get 400 instead of 404 depending on who caught it
+    first. It reads like one (`messages`, `message_dict`, `error_dict`), so whatever speaks or
+    returns a refusal handles both the same way once it names both.
     """
+
+    def __init__(self, message: Any) -> None:
+        # Django's own shapes: {field: [sentences]}, a list of sentences, or one sentence.
+        self.error = ValidationError(message)
+        super().__init__(message)
+
+    @property
+    def messages(self) -> list[str]:
+        return self.error.messages
+
+    @property
+    def message_dict(self) -> dict[str, list[str]]:
+        return self.error.message_dict
+
+    @property
+    def error_dict(self) -> dict[str, list[ValidationError]]:
+        return self.error.error_dict
+
+    def __str__(self) -> str:
+        return " ".join(self.messages)
 
 
 class ErrorCollector:
@@ -50,6 +77,14 @@ class ErrorCollector:
             self.require_storable(field, text, what)
         return text
 
+    def name(self, field: str, value: object, *, max_length: int, purpose: str) -> str:
+        """The name the {purpose} goes under, stripped; required ("Tell us a name for the {purpose}.")."""
+        return self.text(
+            field, value, max_length=max_length, what=f"The name for the {purpose}",
+            missing=f"Tell us a name for the {purpose}.",
+            too_long=f"Give a shorter name for the {purpose}; at most {max_length} characters.",
+        )  # fmt: skip
+
     def phone(self, field: str, value: object, *, purpose: str) -> str | None:
         """`value` in E.164, or None after refusing it ("to reach you about the {purpose}")."""
         e164 = to_e164(value)
@@ -61,6 +96,11 @@ class ErrorCollector:
                 else "That phone number does not look right; please say it again with the area code.",
             )
         return e164
+
+    def call_record(self, call: Any, business: Any) -> None:
+        """Refuse a call record (linked to an order or a booking) of another business."""
+        if call is not None and call.business_id != business.pk:
+            self.add("call", "This call was not made to this restaurant.")
 
     def __bool__(self) -> bool:
         return bool(self._errors)

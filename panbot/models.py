@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -35,6 +38,44 @@ class StorableText(models.Model):
                     errors[field.name] = [ValidationError(unstorable_message("This text"), code=UNSTORABLE_CODE)]
         if errors:
             raise ValidationError(errors)
+
+
+class StatusChange(models.Model):
+    """Abstract base: one step of a row's append-only status history (from, to, who, why, when).
+
+    A subclass adds the link to its row (named as `panbot.lifecycle.Lifecycle.noun`), restates
+    `to_status` with its statuses as choices and takes its constraints from `status_constraints`.
+    """
+
+    # How the history shows the first status, which has no `from_status` ("placed -> new").
+    FIRST = "created"
+
+    from_status = models.CharField(
+        max_length=16, blank=True, help_text="Empty for the first step, when the row was created."
+    )
+    to_status = models.CharField(max_length=16)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.from_status or self.FIRST} -> {self.to_status}"
+
+    @staticmethod
+    def status_constraints(prefix: str, statuses: Iterable[str]) -> list[models.CheckConstraint]:
+        """Both ends of every step are statuses of the row (`from_status` empty for the first), in the database too."""
+        values = list(statuses)
+        return [
+            models.CheckConstraint(condition=models.Q(to_status__in=values), name=f"{prefix}_to_status_valid"),
+            models.CheckConstraint(
+                condition=models.Q(from_status__in=["", *values]), name=f"{prefix}_from_status_valid"
+            ),
+        ]
 
 
 class Event(models.Model):

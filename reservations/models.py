@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from panbot.idempotency import KEY_MAX
+from panbot.models import StatusChange
 from panbot.phone import E164_REGEX, PhoneNumberField
 
 NOTES_MAX = 500
-IDEMPOTENCY_KEY_MAX = 100
 
 
 class ReservationSettings(models.Model):
@@ -110,7 +110,7 @@ class Reservation(models.Model):
     ends_at = models.DateTimeField(help_text="Start plus the dining time in force when booked.")
     status = models.CharField(max_length=16, choices=ReservationStatus.choices, default=ReservationStatus.CONFIRMED)
     notes = models.CharField(max_length=NOTES_MAX, blank=True)
-    idempotency_key = models.CharField(max_length=IDEMPOTENCY_KEY_MAX, null=True, blank=True)
+    idempotency_key = models.CharField(max_length=KEY_MAX, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -144,30 +144,14 @@ class Reservation(models.Model):
         return f"{self.name}, party of {self.party_size}"
 
 
-class ReservationStatusChange(models.Model):
+class ReservationStatusChange(StatusChange):
     """Append-only history of a reservation's statuses: who changed it, when, and why."""
 
+    FIRST = "booked"
+
     reservation = models.ForeignKey(Reservation, on_delete=models.CASCADE, related_name="status_changes")
-    from_status = models.CharField(max_length=16, blank=True, help_text="Empty for the booking's creation.")
     to_status = models.CharField(max_length=16, choices=ReservationStatus.choices)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    reason = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["reservation", "created_at", "id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(to_status__in=ReservationStatus.values),
-                name="reservationstatuschange_to_status_valid",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(from_status__in=["", *ReservationStatus.values]),
-                name="reservationstatuschange_from_status_valid",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.from_status or 'booked'} -> {self.to_status}"
+        constraints = StatusChange.status_constraints("reservationstatuschange", ReservationStatus.values)

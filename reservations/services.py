@@ -10,22 +10,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from panbot.errors import ErrorCollector, NotFound
+from panbot import idempotency
+from panbot.errors import ErrorCollector
 from panbot.events import emit
-from panbot.inputs import UNSTORABLE_CODE, as_id, storable, unstorable_message
+from panbot.lifecycle import Lifecycle, locked_row
 from reservations.availability import SlotPlanner
-from reservations.models import (
-    IDEMPOTENCY_KEY_MAX,
-    NOTES_MAX,
-    Reservation,
-    ReservationSettings,
-    ReservationStatus,
-    ReservationStatusChange,
-)
+from reservations.models import NOTES_MAX, Reservation, ReservationSettings, ReservationStatus, ReservationStatusChange
 from reservations.payloads import reservation_payload
 from reservations.selectors import accepting_reservations, check_party_size, reservation_settings_get
 from restaurants.models import Business
@@ -33,31 +26,45 @@ from restaurants.schedule import NonexistentTime, OutOfRange, local_date, plural
 from restaurants.selectors import user_may_act_for
 
 NAME_MAX = 100
-REASON_MAX = 200
 ALTERNATIVES = 2
-
-ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
-    ReservationStatus.PENDING: frozenset(
-        {ReservationStatus.CONFIRMED, ReservationStatus.SEATED, ReservationStatus.CANCELLED, ReservationStatus.NO_SHOW}
-    ),
-    ReservationStatus.CONFIRMED: frozenset(
-        {ReservationStatus.SEATED, ReservationStatus.CANCELLED, ReservationStatus.NO_SHOW}
-    ),
-    ReservationStatus.SEATED: frozenset({ReservationStatus.COMPLETED}),
-    ReservationStatus.COMPLETED: frozenset(),
-    ReservationStatus.CANCELLED: frozenset(),
-    ReservationStatus.NO_SHOW: frozenset(),
-}
 CHANGEABLE = (ReservationStatus.PENDING, ReservationStatus.CONFIRMED)
-# "This reservation is ...": how each status is said.
-STATUS_PHRASES = {
-    ReservationStatus.PENDING: "pending",
-    ReservationStatus.CONFIRMED: "confirmed",
-    ReservationStatus.SEATED: "seated",
-    ReservationStatus.COMPLETED: "completed",
-    ReservationStatus.CANCELLED: "cancelled",
-    ReservationStatus.NO_SHOW: "marked as a no-show",
-}
+
+
+def _started_refusal(reservation: Reservation, to_status: str) -> str | None:
+    # Once the party is due, a missing party is a no-show, not a cancellation.
+    if to_status == ReservationStatus.CANCELLED and reservation.starts_at <= timezone.now():
+        return "This reservation has already started; it cannot be cancelled."
+    return None
+
+
+RESERVATION_LIFECYCLE: Lifecycle[Reservation] = Lifecycle(
+    noun="reservation",
+    model=Reservation,
+    history=ReservationStatusChange,
+    moves={
+        ReservationStatus.PENDING: frozenset({"confirmed", "seated", "cancelled", "no_show"}),
+        ReservationStatus.CONFIRMED: frozenset({"seated", "cancelled", "no_show"}),
+        ReservationStatus.SEATED: frozenset({"completed"}),
+        ReservationStatus.COMPLETED: frozenset(),
+        ReservationStatus.CANCELLED: frozenset(),
+        ReservationStatus.NO_SHOW: frozenset(),
+    },
+    said={
+        ReservationStatus.PENDING: "pending",
+        ReservationStatus.CONFIRMED: "confirmed",
+        ReservationStatus.SEATED: "seated",
+        ReservationStatus.COMPLETED: "completed",
+        ReservationStatus.CANCELLED: "cancelled",
+        ReservationStatus.NO_SHOW: "marked as a no-show",
+    },
+    unknown="'{status}' is not a reservation status.",
+    subject=lambda reservation: "This reservation",
+    off_path="A reservation that is {current} cannot become {target}.",
+    targets={ReservationStatus.NO_SHOW: "a no-show"},
+    payload=reservation_payload,
+    may_act=user_may_act_for,
+    rule=_started_refusal,
+)
 
 
 def _alternatives(planner: SlotPlanner, start: datetime, party_size: int, exclude_id: int | None) -> str:
@@ -132,12 +139,6 @@ def _lock_settings(business: Business) -> ReservationSettings | None:
     return ReservationSettings.objects.select_for_update().filter(business=business).first()
 
 
-def _record(reservation: Reservation, previous: str, by: Any, reason: str) -> None:
-    ReservationStatusChange.objects.create(
-        reservation=reservation, from_status=previous, to_status=reservation.status, changed_by=by, reason=reason
-    )
-
-
 @transaction.atomic
 def reservation_book(
     *,
@@ -157,41 +158,31 @@ def reservation_book(
     The same `idempotency_key` returns the booking it first made. Concurrent bookings of one
     business are serialised, so the last seats go to exactly one caller.
     """
-    key = str(idempotency_key or "").strip() or None
-    if key is not None and len(key) <= IDEMPOTENCY_KEY_MAX and storable(key):
-        existing = Reservation.objects.filter(business=business, idempotency_key=key).first()
-        if existing is not None:
-            return existing
+    key = idempotency.key_of(idempotency_key)
+    existing = idempotency.replay(Reservation, business=business, key=key)
+    if existing is not None:
+        return existing
 
     errors = ErrorCollector()
     check_party_size(party_size, reservation_settings_get(business), errors)
     start = _starts_at(starts_at, business, errors)
-    name = errors.text(
-        "name", name, max_length=NAME_MAX, what="The name for the booking",
-        missing="Tell us a name for the booking.",
-        too_long=f"Give a shorter name for the booking; at most {NAME_MAX} characters.",
-    )  # fmt: skip
+    name = errors.name("name", name, max_length=NAME_MAX, purpose="booking")
     e164 = errors.phone("phone", phone, purpose="booking")
     notes = errors.text(
         "notes", notes, max_length=NOTES_MAX, what="The note",
         too_long=f"The note is too long; keep it under {NOTES_MAX} characters.",
     )  # fmt: skip
-    if call is not None and call.business_id != business.pk:
-        errors.add("call", "This call was not made to this restaurant.")
-    errors.text(
-        "idempotency_key", key, max_length=IDEMPOTENCY_KEY_MAX, what="The idempotency key",
-        too_long=f"The idempotency key is at most {IDEMPOTENCY_KEY_MAX} characters.",
-    )  # fmt: skip
+    errors.call_record(call, business)
+    idempotency.check_key(errors, key)
 
     locked = _lock_settings(business)
     planner = None
     if accepting_reservations(business, locked, errors):  # judged on the locked row: it may have just changed
         assert locked is not None  # noqa: S101 (accepting implies settings)
-        if key is not None and not errors.has("idempotency_key"):
-            # Under the lock a concurrent call with the same key has either committed or not begun.
-            existing = Reservation.objects.filter(business=business, idempotency_key=key).first()
-            if existing is not None:
-                return existing
+        # Under the lock a concurrent call with the same key has either committed or not begun.
+        existing = idempotency.replay(Reservation, business=business, key=key)
+        if existing is not None:
+            return existing
         planner = SlotPlanner(business, locked, timezone.now())
         if start is not None and not errors.has("party_size"):
             _check_start(planner, start, party_size, errors)
@@ -210,17 +201,8 @@ def reservation_book(
         notes=notes,
         idempotency_key=key,
     )
-    _record(reservation, "", None, "booked")
+    RESERVATION_LIFECYCLE.record(reservation, "", reason="booked")
     emit(business, "reservation.created", reservation_payload(reservation))
-    return reservation
-
-
-def _locked_reservation(business: Business, reservation_id: Any) -> Reservation:
-    pk = as_id(reservation_id)
-    query = Reservation.objects.select_for_update().select_related("business").filter(business=business, pk=pk)
-    reservation = query.first() if pk is not None else None
-    if reservation is None:  # also another business's booking: never say whose
-        raise NotFound({"reservation_id": ["We could not find that reservation."]})
     return reservation
 
 
@@ -238,14 +220,14 @@ def reservation_update(
     business's (or no) booking, ValidationError for anything else.
     """
     settings = _lock_settings(business)  # before the booking's row: the same order as every other writer
-    reservation = _locked_reservation(business, reservation_id)
+    reservation = locked_row(Reservation, business=business, row_id=reservation_id, noun="reservation")
     errors = ErrorCollector()
     if not accepting_reservations(business, settings, errors):
         errors.raise_if_any()
     assert settings is not None  # noqa: S101 (accepting implies settings)
     planner = SlotPlanner(business, settings, timezone.now())
     if reservation.status not in CHANGEABLE:
-        errors.add(None, f"This reservation is {STATUS_PHRASES[reservation.status]}; it cannot be changed.")
+        errors.add(None, f"This reservation is {RESERVATION_LIFECYCLE.said[reservation.status]}; it cannot be changed.")
     elif reservation.starts_at <= planner.now:
         errors.add(None, "This reservation has already started; it cannot be changed.")
     errors.raise_if_any()
@@ -286,34 +268,9 @@ def reservation_transition(
     cancelled | no_show; seated -> completed. `by` is a member of the business, a stakeholder,
     or None for the phone agent. Raises NotFound or ValidationError.
     """
-    if to_status not in ReservationStatus.values:
-        raise ValidationError({"to_status": [f"'{to_status}' is not a reservation status."]})
-    if not user_may_act_for(by, business.pk):
-        raise NotFound({"reservation_id": ["We could not find that reservation."]})
-    reason = str(reason or "").strip()
-    if len(reason) > REASON_MAX:
-        raise ValidationError({"reason": [f"Keep the reason under {REASON_MAX} characters."]})
-    if not storable(reason):
-        raise ValidationError({"reason": [ValidationError(unstorable_message("The reason"), code=UNSTORABLE_CODE)]})
-    reservation = _locked_reservation(business, reservation_id)
-    previous = reservation.status
-    if to_status not in ALLOWED_TRANSITIONS[previous]:
-        label = STATUS_PHRASES[previous]
-        if previous == to_status:
-            message = f"This reservation is already {label}."
-        elif not ALLOWED_TRANSITIONS[previous]:
-            message = f"This reservation is {label}; it cannot change any more."
-        else:
-            target = "a no-show" if to_status == ReservationStatus.NO_SHOW else STATUS_PHRASES[to_status]
-            message = f"A reservation that is {label} cannot become {target}."
-        raise ValidationError({"to_status": [message]})
-    if to_status == ReservationStatus.CANCELLED and reservation.starts_at <= timezone.now():
-        raise ValidationError({"to_status": ["This reservation has already started; it cannot be cancelled."]})
-    reservation.status = to_status
-    reservation.save(update_fields=["status", "updated_at"])
-    _record(reservation, previous, by, reason)
-    emit(business, "reservation.updated", reservation_payload(reservation, previous_status=previous))
-    return reservation
+    return RESERVATION_LIFECYCLE.transition(
+        business=business, row_id=reservation_id, to_status=to_status, by=by, reason=reason
+    )
 
 
 def reservation_cancel(*, business: Business, reservation_id: int, by: Any = None, reason: str = "") -> Reservation:

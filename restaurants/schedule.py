@@ -101,6 +101,16 @@ def to_instant(value: datetime, tz: ZoneInfo) -> datetime:
     return instant
 
 
+def local_datetime(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """`day` at `at` on `tz`'s clocks, as an aware datetime in `tz`: a time a caller asked for.
+
+    Unlike `wall_clock`, a time the clocks skip is refused (NonexistentTime, the services'
+    sentence), never moved; a time they repeat is its first occurrence, as services read a
+    naive time. Raises OutOfRange for a day near the ends of Python's calendar.
+    """
+    return to_instant(datetime.combine(day, at), tz).astimezone(tz)
+
+
 def local_date(at: datetime, tz: ZoneInfo) -> date:
     return at.astimezone(tz).date()
 

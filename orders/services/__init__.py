@@ -1,6 +1,6 @@
 """Order and menu state changes. Entry points call these; nothing else writes orders models."""
 
-from orders.services.lifecycle import ALLOWED_TRANSITIONS, order_transition
+from orders.services.lifecycle import ORDER_LIFECYCLE, order_transition
 from orders.services.menu import (
     menu_category_save,
     menu_item_save,
@@ -19,7 +19,7 @@ from orders.services.placing import (
 )
 
 __all__ = [
-    "ALLOWED_TRANSITIONS",
+    "ORDER_LIFECYCLE",
     "OrderLineInput",
     "OrderReview",
     "ReviewLine",

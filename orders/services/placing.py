@@ -13,7 +13,6 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from orders.models import (
-    IDEMPOTENCY_KEY_MAX,
     LINE_NOTES_MAX,
     ORDER_NOTES_MAX,
     MenuItem,
@@ -26,14 +25,15 @@ from orders.models import (
     OrderItemModifier,
     OrderSettings,
     OrderStatus,
-    OrderStatusChange,
 )
 from orders.payloads import order_payload
 from orders.selectors import menu_items_with_options, order_settings_get
+from orders.services.lifecycle import ORDER_LIFECYCLE
 from orders.services.pickup import PickupPlanner
+from panbot import idempotency
 from panbot.errors import ErrorCollector
 from panbot.events import emit
-from panbot.inputs import as_int, storable
+from panbot.inputs import as_int
 from restaurants.models import Business
 from restaurants.schedule import spoken_when
 
@@ -325,7 +325,7 @@ def _create(
         for row, line in zip(rows, review.lines, strict=True)
         for m in line.modifiers
     )
-    OrderStatusChange.objects.create(order=order, from_status="", to_status=OrderStatus.NEW, reason="placed")
+    ORDER_LIFECYCLE.record(order, "", reason="placed")
     emit(business, "order.created", order_payload(order))
     return order
 
@@ -349,32 +349,23 @@ def order_place(
     Raises ValidationError listing every problem. The same `idempotency_key` (per business)
     returns the order it first created, unchanged, even when both calls race.
     """
-    key = str(idempotency_key or "").strip() or None
-    if key is not None and len(key) <= IDEMPOTENCY_KEY_MAX and storable(key):
-        # Before validating: a repeated tool call must get its order back even if, meanwhile,
-        # an item sold out or the pickup time passed.
-        existing = Order.objects.filter(business=business, idempotency_key=key).first()
-        if existing is not None:
-            return existing
+    key = idempotency.key_of(idempotency_key)
+    # Before validating: a repeated tool call must get its order back even if, meanwhile,
+    # an item sold out or the pickup time passed.
+    existing = idempotency.replay(Order, business=business, key=key)
+    if existing is not None:
+        return existing
 
     errors = ErrorCollector()
     review = _review(business=business, items=items, fulfilment=fulfilment, pickup_at=pickup_at, errors=errors)
-    name = errors.text(
-        "customer_name", customer_name, max_length=CUSTOMER_NAME_MAX, what="The name for the order",
-        missing="Tell us a name for the order.",
-        too_long=f"Give a shorter name for the order; at most {CUSTOMER_NAME_MAX} characters.",
-    )  # fmt: skip
+    name = errors.name("customer_name", customer_name, max_length=CUSTOMER_NAME_MAX, purpose="order")
     phone = errors.phone("customer_phone", customer_phone, purpose="order")
     notes = errors.text(
         "notes", notes, max_length=ORDER_NOTES_MAX, what="The order note",
         too_long=f"The order note is too long; keep it under {ORDER_NOTES_MAX} characters.",
     )  # fmt: skip
-    if call is not None and call.business_id != business.pk:
-        errors.add("call", "This call was not made to this restaurant.")
-    errors.text(
-        "idempotency_key", key, max_length=IDEMPOTENCY_KEY_MAX, what="The idempotency key",
-        too_long=f"The idempotency key is at most {IDEMPOTENCY_KEY_MAX} characters.",
-    )  # fmt: skip
+    errors.call_record(call, business)
+    idempotency.check_key(errors, key)
     if channel not in OrderChannel.values:
         errors.add("channel", f"Channel must be one of {', '.join(OrderChannel.values)}.")
     errors.raise_if_any()
@@ -395,8 +386,7 @@ def order_place(
     except IntegrityError:
         # The unique (business, idempotency_key) index made us wait for a concurrent call with
         # the same key; it committed first, so its order is the answer.
-        if key is not None:
-            existing = Order.objects.filter(business=business, idempotency_key=key).first()
-            if existing is not None:
-                return existing
+        existing = idempotency.replay(Order, business=business, key=key)
+        if existing is not None:
+            return existing
         raise

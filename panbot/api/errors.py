@@ -2,7 +2,7 @@
 
 - A service's `ValidationError` is 400 with its field errors, the same sentences the phone agent
   speaks (`exc.message_dict`; general problems under `non_field_errors`, as DRF's own).
-- `panbot.errors.NotFound` is 404: checked before ValidationError, which it subclasses today.
+- `panbot.errors.NotFound` is 404 (its own exception, not a ValidationError).
 - `panbot.errors.AuthenticationRefused` is 401, `panbot.errors.TooManyAttempts` 429 with Retry-After.
 - Every other error (401, 403, 404, 405, 409, 413, 415, 429, malformed JSON) is `{"detail", "code"}`.
 
@@ -53,7 +53,7 @@ def _translate(exc: Exception) -> Exception:
         return exceptions.NotFound()
     if isinstance(exc, PermissionDenied):
         return exceptions.PermissionDenied()
-    if isinstance(exc, NotFound):  # first: it is (today) also a ValidationError
+    if isinstance(exc, NotFound):
         return exceptions.NotFound(" ".join(exc.messages) or None)
     if isinstance(exc, DjangoValidationError):
         return exceptions.ValidationError(field_errors(exc))

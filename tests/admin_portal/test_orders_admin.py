@@ -30,7 +30,7 @@ def order(business, menu, taking_orders, at, stakeholder):
         customer_name="Giulia Bianchi",
         customer_phone="+393331234567",
     )
-    return order_transition(order=order, to_status="accepted", by=stakeholder)
+    return order_transition(business=order.business, order_id=order.pk, to_status="accepted", by=stakeholder)
 
 
 @pytest.fixture

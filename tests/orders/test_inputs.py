@@ -56,7 +56,9 @@ def test_text_with_a_nul_is_refused_naming_the_field(business, menu, saturday, o
 def test_a_nul_in_a_reason_is_refused(business, menu, saturday):
     order = place(business, menu)
     with pytest.raises(ValidationError) as exc:
-        order_transition(order=order, to_status="cancelled", by=None, reason="changed mind\x00")
+        order_transition(
+            business=order.business, order_id=order.pk, to_status="cancelled", by=None, reason="changed mind\x00"
+        )
     assert exc.value.message_dict == {"reason": ["The reason contains characters we cannot store."]}
     order.refresh_from_db()
     assert order.status == "new"

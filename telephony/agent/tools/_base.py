@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 from channels.db import database_sync_to_async
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from livekit.agents import RunContext, StopResponse, ToolError
+
+from panbot.errors import NotFound
+from restaurants.models import Business
+from restaurants.schedule import NonexistentTime, local_datetime
 
 T = TypeVar("T")
 
@@ -21,14 +26,14 @@ _TIME = re.compile(r"^\s*(\d{1,2})(?:[:.h](\d{2}))?\s*$")
 async def call(context: RunContext, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     """Run `fn` (sync, database work) in Django's thread; a refusal becomes words the LLM can say.
 
-    A ValidationError from a service is the caller's problem to hear about (a ToolError with
-    every message); anything else is ours: the call apologises and ends cleanly.
+    A ValidationError or NotFound from a service is the caller's problem to hear about (a
+    ToolError with every message); anything else is ours: the call apologises and ends cleanly.
     """
     try:
         return await database_sync_to_async(fn)(*args, **kwargs)
     except ToolError:
         raise
-    except ValidationError as exc:
+    except (ValidationError, NotFound) as exc:
         raise ToolError(" ".join(exc.messages)) from None
     except Exception as exc:
         context.userdata.runner.fail(exc)
@@ -68,3 +73,23 @@ def parse_time(value: str) -> time:
         if hour < 24 and minute < 60:
             return time(hour, minute)
     raise ToolError(f"'{text(value, 20)}' is not a time I understand; give it as HH:MM in 24-hour time.")
+
+
+def business_today(business: Business) -> date:
+    """Today's date on the restaurant's clocks (what "today" and "tomorrow" mean on its phone)."""
+    return timezone.now().astimezone(business.tz).date()
+
+
+def caller_datetime(business: Business, day: str, at: str) -> datetime:
+    """The date and time a caller asked for, as the model passes them ("tomorrow", "19:30"), aware in the
+    business's zone.
+
+    A time the clocks skip that night is refused with the services' sentence (`02:30 does not
+    exist on Sunday 29 March: the clocks go forward that night.`), never moved to another
+    time; a time they show twice is its first occurrence, as the services read it.
+    """
+    wall_day, wall_time = parse_day(day, business_today(business)), parse_time(at)
+    try:
+        return local_datetime(wall_day, wall_time, business.tz)
+    except NonexistentTime as exc:
+        raise ToolError(str(exc)) from None

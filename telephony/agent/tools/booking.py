@@ -2,30 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import date as date_type
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
-from django.utils import timezone
 from livekit.agents import RunContext, ToolError, function_tool
 
 from panbot.phone import to_e164
 from reservations.models import ReservationStatus
 from reservations.selectors import reservation_availability, reservation_find
 from reservations.services import reservation_book, reservation_cancel
-from restaurants.schedule import wall_clock
-from telephony.agent.tools._base import call, parse_day, parse_time, text
+from telephony.agent.tools._base import business_today, call, caller_datetime, parse_day, text
 from telephony.models import CallRecord
 
 # Times read out when the caller has not asked for one: enough to choose, short enough to say.
 TIMES_SPOKEN = 6
 
 
-def _today(business) -> date_type:
-    return timezone.now().astimezone(business.tz).date()
+def _clock(at: datetime) -> str:
+    """'19:30'; on the night the clocks go back, a time they show twice says which one it is."""
+    if at.replace(fold=1 - at.fold).utcoffset() == at.utcoffset():
+        return f"{at:%H:%M}"
+    return f"{at:%H:%M} ({'after' if at.fold else 'before'} the clocks go back)"
 
 
 def _times(starts: list[datetime]) -> str:
-    return ", ".join(f"{s:%H:%M}" for s in starts)
+    return ", ".join(_clock(s) for s in starts)
 
 
 @function_tool
@@ -41,16 +41,25 @@ async def check_availability(context: RunContext, date: str, party_size: int, ti
 
     def check() -> str:
         business = state.business()
-        day = parse_day(date, _today(business))
+        wanted = caller_datetime(business, date, time) if time else None
+        day = wanted.date() if wanted is not None else parse_day(date, business_today(business))
         starts = reservation_availability(business=business, date=day, party_size=party_size)
+        if wanted is not None and day > business_today(business):
+            # A time after midnight may belong to the night that began the evening before.
+            evening = reservation_availability(business=business, date=day - timedelta(days=1), party_size=party_size)
+            starts = [s for s in evening if s.date() == day] + starts
         if not starts:
             return f"No table for {party_size} on {day:%A %d %B}: the restaurant is closed or full that day."
-        if time:
-            wanted = wall_clock(day, parse_time(time), business.tz).astimezone(business.tz)
-            if wanted in starts:
-                return f"{wanted:%H:%M} on {day:%A %d %B} is available for {party_size}."
-            nearest = sorted(sorted(starts, key=lambda s: abs(s - wanted))[:3])
-            return f"{wanted:%H:%M} is not available; the nearest free times are {_times(nearest)}."
+        if wanted is not None:
+            # In UTC: two datetimes of one zone compare by wall clock, so the two 02:30 of the
+            # night the clocks go back would be "equal" and "no time apart".
+            utc = wanted.astimezone(UTC)
+            if any(s.astimezone(UTC) == utc for s in starts):
+                return f"{_clock(wanted)} on {day:%A %d %B} is available for {party_size}."
+            nearest = sorted(
+                sorted(starts, key=lambda s: abs(s.astimezone(UTC) - utc))[:3], key=lambda s: s.astimezone(UTC)
+            )
+            return f"{_clock(wanted)} is not available; the nearest free times are {_times(nearest)}."
         shown = starts[:: max(1, -(-len(starts) // TIMES_SPOKEN))]
         more = f" (and others between {starts[0]:%H:%M} and {starts[-1]:%H:%M})" if len(shown) < len(starts) else ""
         return f"Free times for {party_size} on {day:%A %d %B}: {_times(shown)}{more}."
@@ -76,7 +85,7 @@ async def book_table(
 
     def book() -> str:
         business = state.business()
-        starts_at = datetime.combine(parse_day(date, _today(business)), parse_time(time))  # local wall time
+        starts_at = caller_datetime(business, date, time)
         booking = reservation_book(
             business=business,
             starts_at=starts_at,
@@ -92,7 +101,7 @@ async def book_table(
             ),
         )
         when = booking.starts_at.astimezone(business.tz)
-        return f"Booked: {booking.party_size} people on {when:%A %d %B} at {when:%H:%M}, name {booking.name}."
+        return f"Booked: {booking.party_size} people on {when:%A %d %B} at {_clock(when)}, name {booking.name}."
 
     return await call(context, book)
 
@@ -128,12 +137,13 @@ async def cancel_reservation(context: RunContext, date: str, time: str = "") -> 
 
     def cancel() -> str:
         business = state.business()
-        day = parse_day(date, _today(business))
+        wanted = caller_datetime(business, date, time) if time else None
+        day = wanted.date() if wanted is not None else parse_day(date, business_today(business))
         open_statuses = {ReservationStatus.PENDING, ReservationStatus.CONFIRMED}
         bookings = [b for b in reservation_find(business, state.caller_number, day) if b.status in open_statuses]
-        if time:
-            wanted = parse_time(time)
-            bookings = [b for b in bookings if b.starts_at.astimezone(business.tz).time() == wanted]
+        if wanted is not None:
+            # By the wall time the caller remembers: either 02:30 of the night the clocks go back.
+            bookings = [b for b in bookings if b.starts_at.astimezone(business.tz).time() == wanted.time()]
         if not bookings:
             raise ToolError(
                 f"This phone number has no reservation to cancel on {day:%A %d %B}" + (f" at {time}." if time else ".")

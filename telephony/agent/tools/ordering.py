@@ -7,7 +7,6 @@ import json
 import re
 from datetime import datetime
 
-from django.utils import timezone
 from livekit.agents import RunContext, ToolError, function_tool
 from rapidfuzz import fuzz, process
 
@@ -15,8 +14,7 @@ from orders.models import MenuItem, Modifier
 from orders.selectors import menu_as_text, menu_item_match, order_find_for_caller
 from orders.services import order_place, order_review
 from panbot.phone import to_e164
-from restaurants.schedule import wall_clock
-from telephony.agent.tools._base import call, parse_day, parse_time, text
+from telephony.agent.tools._base import call, caller_datetime, text
 from telephony.models import CallRecord
 
 # A spoken name is taken as meaning the top match only when it is this sure and clearly ahead.
@@ -165,11 +163,7 @@ async def review_order(context: RunContext, pickup_time: str = "", pickup_date: 
         if not state.cart:
             raise ToolError("The order is empty; ask what the caller would like.")
         business = state.business()
-        pickup_at = None
-        if pickup_time:
-            today = timezone.now().astimezone(business.tz).date()
-            day = parse_day(pickup_date, today) if pickup_date else today
-            pickup_at = wall_clock(day, parse_time(pickup_time), business.tz)
+        pickup_at = caller_datetime(business, pickup_date or "today", pickup_time) if pickup_time else None
         result = order_review(business=business, items=state.cart, pickup_at=pickup_at)
         state.pickup_at = result.pickup_at
         state.reviewed = _fingerprint(state.cart, result.pickup_at)
