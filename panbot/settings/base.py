@@ -66,10 +66,24 @@ def _url(name: str, *, schemes: set[str]) -> str:
 
 
 # --- Core -------------------------------------------------------------------
-# The embedded default (no DATABASE_URL: SQLite, in-memory channel layer, eager Celery) is a
-# development setup, so it is also DEBUG unless told otherwise; a deployment names its database
-# and gets DEBUG off (and must set SECRET_KEY).
-DEBUG = _bool("DEBUG", default=not env.str("DATABASE_URL", default=""))
+# The embedded default (no DATABASE_URL: SQLite, in-memory channel layer, eager Celery, DEBUG,
+# a development SECRET_KEY) is for a developer's machine only. A process that looks like a
+# deployment (SECRET_KEY or ALLOWED_HOSTS set, or DEBUG explicitly off) but names no database
+# has forgotten DATABASE_URL: it stops here rather than run in development mode without a word.
+# The embedded default says what it is in one line at start (panbot.apps.PanbotConfig.ready).
+EMBEDDED_DEFAULT = not env.str("DATABASE_URL", default="").strip()
+if EMBEDDED_DEFAULT:
+    _intent = [f"{name} is set" for name in ("SECRET_KEY", "ALLOWED_HOSTS") if env.str(name, default="").strip()]
+    if _bool("DEBUG", default=True) is False:
+        _intent.append("DEBUG=false")
+    if _intent:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL is not set, but this looks like a deployment ({', '.join(_intent)}): set DATABASE_URL "
+            "(postgres://user:password@host:5432/name). Without DATABASE_URL, SECRET_KEY, ALLOWED_HOSTS and "
+            "DEBUG=false PanBot runs on the embedded development default (SQLite, DEBUG)."
+        )
+# The embedded default is DEBUG; a deployment names its database and gets DEBUG off (and must set SECRET_KEY).
+DEBUG = _bool("DEBUG", default=EMBEDDED_DEFAULT)
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
