@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlparse
+from typing import Any
+from urllib.parse import ParseResult, urlparse
 
 import environ
 import phonenumbers
@@ -25,7 +26,7 @@ env = environ.Env()
 def _bool(name: str, default: bool) -> bool:
     # django-environ maps any unknown string to False; a typo in DEBUG must not
     # silently mean "production", nor "true" in production mean anything else.
-    raw = env.str(name, default="").strip().lower()
+    raw: str = env.str(name, default="").strip().lower()
     if raw == "":
         return default
     if raw in {"1", "true", "yes", "on"}:
@@ -49,12 +50,12 @@ def _int(name: str, default: int, *, minimum: int, maximum: int) -> int:
 
 
 def _url(name: str, *, schemes: set[str]) -> str:
-    raw = env.str(name, default="").strip()
+    raw: str = env.str(name, default="").strip()
     if not raw:
         return raw
-    parsed = urlparse(raw)
+    parsed: ParseResult | None = urlparse(raw)
     try:
-        parsed.port  # noqa: B018 (raises for a port that is not a number)
+        urlparse(raw).port  # noqa: B018 (raises for a port that is not a number)
     except ValueError:
         parsed = None
     ok = (
@@ -224,7 +225,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     # Admissions reclaim their own business's ghosts; this frees the rest (and keeps
     # live-call views honest) within lease + 5 s of a vanished call's last heartbeat.
     "reap-stale-calls": {
@@ -349,7 +350,6 @@ LIVEKIT_API_KEY = env.str("LIVEKIT_API_KEY", default="")
 LIVEKIT_API_SECRET = env.str("LIVEKIT_API_SECRET", default="")
 if LIVEKIT_URL and not (LIVEKIT_API_KEY and LIVEKIT_API_SECRET):
     raise ImproperlyConfigured("LIVEKIT_URL is set: LIVEKIT_API_KEY and LIVEKIT_API_SECRET must be set too.")
-LIVEKIT_ENABLED = bool(LIVEKIT_URL)
 AGENT_NAME = env.str("AGENT_NAME", default="panbot-agent")
 AGENT_MAX_SESSIONS = _int("AGENT_MAX_SESSIONS", 4, minimum=1, maximum=1000)
 # Heartbeat well inside the lease, so one lost beat does not cost the call its slot.

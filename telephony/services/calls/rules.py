@@ -12,7 +12,7 @@ import dataclasses
 import hashlib
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from panbot.events import emit
 from restaurants.agent_config import EffectiveConfig, effective_config
+from restaurants.models import Business
 from telephony.models import ActiveCall, CallRecord, PbxTrunk, SipNumber
 from telephony.numbers import diversion_numbers, extract_number
 from telephony.payloads import call_rejected_payload, call_started_payload
@@ -35,11 +36,19 @@ from telephony.services.calls.records import (
     loaded,
 )
 
-_SIP_CALL_ID_MAX = CallRecord._meta.get_field("sip_call_id").max_length
-_DIALED_MAX = CallRecord._meta.get_field("dialed_number").max_length
-_CALLER_MAX = CallRecord._meta.get_field("caller_number").max_length
-_ROOM_MAX = CallRecord._meta.get_field("room_name").max_length
-_WORKER_MAX = CallRecord._meta.get_field("worker_id").max_length
+
+def _max_length(name: str) -> int:
+    length = getattr(CallRecord._meta.get_field(name), "max_length", None)
+    if not isinstance(length, int):
+        raise TypeError(f"CallRecord.{name} has no max_length")
+    return length
+
+
+_SIP_CALL_ID_MAX = _max_length("sip_call_id")
+_DIALED_MAX = _max_length("dialed_number")
+_CALLER_MAX = _max_length("caller_number")
+_ROOM_MAX = _max_length("room_name")
+_WORKER_MAX = _max_length("worker_id")
 # Stale calls reclaimed per transaction by the reaper, so a backlog after an outage
 # never holds thousands of row locks at once.
 REAP_BATCH_SIZE = 500
@@ -225,11 +234,11 @@ def _admit(
     # The business row is the lock every admission for this business queues on (the
     # backend's route took it); with it and the number's row held, the slots counted by
     # take_slot are every slot committed before us.
-    business = sip_number.business
+    business = cast(Business, sip_number.business)  # business_id is set (above); route loaded and locked it
     if not business.is_active:
         return _reject(Reason.BUSINESS_INACTIVE, call=call, now=now, sip_number=sip_number)
 
-    record_values = {
+    record_values: dict[str, Any] = {
         **call,
         "business_id": business.pk,
         "sip_number_id": sip_number.pk,
@@ -242,21 +251,26 @@ def _admit(
         "usage": {},
     }
     cutoff = now - timedelta(seconds=settings.CALL_LEASE_SECONDS)
-    take = {
-        "number_limit": sip_number.max_concurrent_calls,
-        "business_limit": business.max_concurrent_calls,
-        "cutoff": cutoff,
-        # call.started without the ids, which the backend adds once it has them.
-        "event_payload": call_started_payload(CallRecord(**record_values), active_call_id=None, label=sip_number.label),
-    }
-    taken = backends.active.take_slot(record_values, **take)
+    # call.started without the ids, which the backend adds once it has them.
+    started = call_started_payload(CallRecord(**record_values), active_call_id=None, label=sip_number.label)
+
+    def take_slot() -> backends.Taken:
+        return backends.active.take_slot(
+            record_values,
+            number_limit=sip_number.max_concurrent_calls,
+            business_limit=business.max_concurrent_calls,
+            cutoff=cutoff,
+            event_payload=started,
+        )
+
+    taken = take_slot()
     if taken.record_id is None and taken.stale:
         # Full, but some slots are held by calls past their lease: reclaim them and try
         # again. Doing it here, not only in the reaper, keeps a restaurant whose agent
         # crashed mid-call answering even while Celery is down.
         slots = Q(business=business) | Q(sip_number=sip_number)
         if _reclaim(ActiveCall.objects.filter(slots, last_heartbeat_at__lt=cutoff)):
-            taken = backends.active.take_slot(record_values, **take)
+            taken = take_slot()
     if taken.record_id is None:
         busy = Reason.NUMBER_BUSY if taken.on_number >= sip_number.max_concurrent_calls else Reason.BUSINESS_BUSY
         return _reject(busy, call=call, now=now, sip_number=sip_number)
@@ -320,7 +334,7 @@ def _admission(
     replayed: bool = False,
 ) -> Admission:
     business = sip_number.business if sip_number is not None else None
-    config = effective_config(business, sip_number.config_override) if business is not None else None
+    config = effective_config(business, sip_number.config_override) if sip_number and business else None
     return Admission(
         admitted=active is not None,
         reason=Reason.ADMITTED if active is not None else record.reason,

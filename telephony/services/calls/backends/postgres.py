@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
@@ -198,7 +198,7 @@ def end(
     )
     if not ended:
         return None
-    record = ended[0]
+    record = ended[0]  # a CallRecord, with the event's columns as extra attributes
     if record.event_id is not None:
         announce(
             event_id=record.event_id,
@@ -207,7 +207,7 @@ def end(
             payload=record.event_payload,
             created_at=record.event_created_at,
         )
-    return record
+    return cast(CallRecord, record)
 
 
 def _fetch(model: type[models.Model], sql: str, params: dict[str, Any]) -> list[Any]:
