@@ -26,10 +26,12 @@ run: install
 test: install lint
 	$(PY) -m pytest
 
-# Ruff, and the OpenAPI schema: valid and generated without a single warning.
+# Ruff, mypy (strict on panbot/ and the services and selectors; pyproject.toml), and the OpenAPI
+# schema: valid and generated without a single warning.
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	DEBUG=true $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 format: install
@@ -43,4 +45,4 @@ beat: install
 	$(VENV)/bin/celery -A panbot beat --loglevel=INFO
 
 clean:
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-shm db.sqlite3-wal .pytest_cache .ruff_cache
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-shm db.sqlite3-wal .pytest_cache .ruff_cache .mypy_cache

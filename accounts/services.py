@@ -23,7 +23,7 @@ from rest_framework_simplejwt.utils import datetime_from_epoch
 from accounts import throttling
 from accounts.models import AuthState
 from accounts.selectors import UserAccess, user_access
-from accounts.tokens import decode_refresh_token, mint_access_token, mint_refresh_token
+from accounts.tokens import RefreshClaims, decode_refresh_token, mint_access_token, mint_refresh_token
 from panbot.errors import AuthenticationRefused
 
 
@@ -134,7 +134,7 @@ def tokens_refresh(*, refresh: str) -> TokenPair:
     return outcome
 
 
-def _rotate(claims: dict) -> TokenPair | AuthenticationRefused:
+def _rotate(claims: RefreshClaims) -> TokenPair | AuthenticationRefused:
     access = user_access(claims["user_id"])  # user, memberships and token version: the one query
     if access is None or not access.is_active:
         return AuthenticationRefused("This account is no longer active.", code="user_inactive")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
@@ -63,7 +64,7 @@ def menu_items_with_options(business: Business) -> QuerySet[MenuItem]:
     )
 
 
-def _money(amount) -> str:
+def _money(amount: Decimal) -> str:
     return f"{amount:.2f}"
 
 

@@ -1,6 +1,7 @@
 """Celery application; configuration comes from Django settings (CELERY_*)."""
 
 import os
+from typing import Any
 
 from celery import Celery
 from celery.signals import worker_process_shutdown
@@ -13,7 +14,7 @@ app.autodiscover_tasks()
 
 
 @worker_process_shutdown.connect
-def _flush_event_pushes(**kwargs) -> None:
+def _flush_event_pushes(**kwargs: Any) -> None:
     # Prefork children leave with os._exit, which skips atexit: hand over the last events first.
     from panbot.events import flush_pushes
 

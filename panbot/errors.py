@@ -87,7 +87,7 @@ class ErrorCollector:
 
     def phone(self, field: str, value: object, *, purpose: str) -> str | None:
         """`value` in E.164, or None after refusing it ("to reach you about the {purpose}")."""
-        e164 = to_e164(value)
+        e164 = to_e164(value if isinstance(value, str) else None)
         if e164 is None:
             self.add(
                 field,
@@ -112,7 +112,7 @@ class ErrorCollector:
         if self._errors:
             # General problems ("not taking orders right now") are said first.
             general = {NON_FIELD_ERRORS: self._errors[NON_FIELD_ERRORS]} if NON_FIELD_ERRORS in self._errors else {}
-            raise ValidationError({**general, **self._errors})
+            raise ValidationError({**general, **self._errors})  # type: ignore[dict-item]  # NON_FIELD_ERRORS is a str
 
 
 # What a 401 offers the client (RFC 9110: a 401 names the authentication scheme it wants).

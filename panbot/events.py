@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import threading
+from collections.abc import Mapping
 from typing import Any, TypedDict
 
 from asgiref.sync import async_to_sync
@@ -52,7 +53,7 @@ def event_message(event: Event) -> EventMessage:
     }
 
 
-def emit(business: Any, type: str, payload: dict[str, Any]) -> Event:
+def emit(business: Any, type: str, payload: Mapping[str, Any]) -> Event:
     """Write an Event for `business` (instance or id) now; push it to the business's group on commit."""
     business_id = getattr(business, "pk", business)
     # Round-trip through JSON so the pushed payload equals the stored one (Decimal, datetime, UUID).
@@ -125,7 +126,7 @@ class _Publisher:
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._queue: asyncio.Queue | None = None
+        self._queue: asyncio.Queue[tuple[Any, EventMessage]] | None = None
         self._pending = 0
 
     @staticmethod
@@ -141,6 +142,8 @@ class _Publisher:
                 return
             self._pending += 1
             loop, queue = self._loop, self._queue
+        if loop is None or queue is None:  # _start() sets both before it returns
+            raise RuntimeError("the event push thread did not start")
         loop.call_soon_threadsafe(queue.put_nowait, (layer, message))
 
     def flush(self, timeout: float = 5.0) -> bool:
@@ -154,16 +157,17 @@ class _Publisher:
         def run() -> None:
             loop = asyncio.new_event_loop()
             asyncio.set_event_loop(loop)
-            self._loop, self._queue = loop, asyncio.Queue()
+            queue: asyncio.Queue[tuple[Any, EventMessage]] = asyncio.Queue()
+            self._loop, self._queue = loop, queue
             ready.set()
-            loop.run_until_complete(self._drain())
+            loop.run_until_complete(self._drain(queue))
 
         threading.Thread(target=run, name="panbot-events", daemon=True).start()
         ready.wait()
 
-    async def _drain(self) -> None:
+    async def _drain(self, queue: asyncio.Queue[tuple[Any, EventMessage]]) -> None:
         while True:
-            layer, message = await self._queue.get()
+            layer, message = await queue.get()
             try:
                 group = business_group(message["business_id"])
                 await asyncio.wait_for(layer.group_send(group, _envelope(message)), self.PUBLISH_TIMEOUT)

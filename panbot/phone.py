@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import phonenumbers
 from django import forms
@@ -57,48 +58,48 @@ def format_international(e164: str) -> str:
 class PhoneNumberFormField(forms.CharField):
     """Accepts what people type ("+39 055 123 4567", "055 1234567", "+39-055-1234567")."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", _MAX_INPUT)
         super().__init__(*args, **kwargs)
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> Any:
         value = super().to_python(value)
         if value in self.empty_values:
             return value
         return parse_phone(value)
 
-    def prepare_value(self, value):
+    def prepare_value(self, value: Any) -> Any:
         if isinstance(value, str) and value.startswith("+"):
             return format_international(value)
         return value
 
 
-class PhoneNumberField(models.CharField):
+class PhoneNumberField(models.CharField):  # type: ignore[type-arg]  # Django's own CharField is not generic at run time
     """A phone number stored in E.164; typed forms are normalised on clean and on save."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 16)
         super().__init__(*args, **kwargs)
 
-    def deconstruct(self):
+    def deconstruct(self) -> Any:
         name, path, args, kwargs = super().deconstruct()
         if kwargs.get("max_length") == 16:
             del kwargs["max_length"]
         return name, path, args, kwargs
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> Any:
         value = super().to_python(value)
         if value in self.empty_values:
             return value
         return parse_phone(value)
 
-    def get_prep_value(self, value):
+    def get_prep_value(self, value: Any) -> Any:
         # CharField runs to_python here, which would make a lookup with an invalid
         # string raise instead of matching nothing; compare and store values as given.
         value = models.Field.get_prep_value(self, value)
         return value if value is None else str(value)
 
-    def pre_save(self, model_instance, add):
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
         value = getattr(model_instance, self.attname)
         if value and not _E164.fullmatch(value):
             # Code that bypassed full_clean still stores E.164 when the input is valid;
@@ -107,7 +108,7 @@ class PhoneNumberField(models.CharField):
             setattr(model_instance, self.attname, value)
         return value
 
-    def formfield(self, **kwargs):
+    def formfield(self, **kwargs: Any) -> Any:  # type: ignore[override]  # Django passes form_class only as a keyword
         kwargs.setdefault("form_class", PhoneNumberFormField)
         kwargs["max_length"] = _MAX_INPUT
         return super().formfield(**kwargs)

@@ -2,4 +2,6 @@
 
 from __future__ import annotations
 
-websocket_urlpatterns: list = []
+from typing import Any
+
+websocket_urlpatterns: list[Any] = []  # URLRoute / re_path entries

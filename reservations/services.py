@@ -8,7 +8,7 @@ previous one took; bookings of different businesses never wait for each other.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -237,6 +237,7 @@ def reservation_update(
     new_start = reservation.starts_at if starts_at is None else _starts_at(starts_at, business, errors)
     if new_start is None or errors:
         errors.raise_if_any()
+    new_start = cast("datetime", new_start)  # None only with an error, raised just above
     if new_start == reservation.starts_at and new_party == reservation.party_size:
         return reservation  # nothing changes: no write, no event
     if new_start != reservation.starts_at:

@@ -105,7 +105,8 @@ def opening_hours_replace(*, business: Business, periods: Iterable[tuple[int, ti
     """Set the weekly hours of `business` to `periods` (weekday, opens_at, closes_at). Raises ValidationError."""
     if not isinstance(periods, Iterable) or isinstance(periods, str | bytes | Mapping):
         raise ValidationError({"periods": ["Give the hours as a list of periods."]})
-    rows, errors = [], {}
+    rows: list[OpeningHours] = []
+    errors: dict[str, list[ValidationError]] = {}
     for period in periods:
         try:
             rows.append(_hours_row(business, period))

@@ -78,7 +78,7 @@ class PickupPlanner:
     def _when(self, at: datetime) -> str:
         return spoken_when(at, self.now, self.tz)
 
-    def resolve(self, requested: datetime | None, errors: ErrorCollector) -> datetime | None:
+    def resolve(self, requested: object, errors: ErrorCollector) -> datetime | None:
         """The pickup time in the business's zone: `requested` when allowed, the earliest when None.
 
         Otherwise adds the reason to `errors` and returns None.

@@ -171,7 +171,7 @@ def _review_line(
         ok = False
     elif not errors.require_storable("items", notes, f"The note on {item.name}"):
         ok = False
-    if not ok:
+    if not ok or quantity is None:
         return None
 
     # Options in menu order, so the ticket reads the same however the caller listed them.
@@ -273,7 +273,8 @@ def _next_ticket_number(business_id: int, day: date) -> int:
             "RETURNING last_number",
             [business_id, day],
         )
-        return cursor.fetchone()[0]
+        (last_number,) = cursor.fetchone()
+        return int(last_number)
 
 
 def _create(

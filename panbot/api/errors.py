@@ -97,14 +97,14 @@ def error_response(status_code: int, detail: str, code: str) -> JsonResponse:
 # --- Shapes for the schema ------------------------------------------------------------------------
 
 
-class ErrorSerializer(serializers.Serializer):
+class ErrorSerializer(serializers.Serializer):  # type: ignore[type-arg]  # a schema shape, never instantiated with data
     """Every error but a 400: a sentence for people and a code for programs."""
 
     detail = serializers.CharField()
     code = serializers.CharField()
 
 
-class ValidationErrorSerializer(serializers.Serializer):
+class ValidationErrorSerializer(serializers.Serializer):  # type: ignore[type-arg]  # a schema shape, never instantiated with data
     """A 400: each field with the sentences explaining what is wrong with it.
 
     General problems are under `non_field_errors`; a nested object's errors nest the same way

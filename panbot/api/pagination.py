@@ -42,12 +42,12 @@ class CursorPagination(pagination.CursorPagination):
             self._check_position(cursor.position)
         return cursor
 
-    def _check_position(self, position: str) -> None:
+    def _check_position(self, position: object) -> None:
         name = self.ordering[0].lstrip("-")
         meta = self._model._meta
         try:
             value = (meta.pk if name == "pk" else meta.get_field(name)).to_python(position)
         except (DjangoValidationError, FieldDoesNotExist, TypeError, ValueError):
             raise NotFound() from None
-        if "\x00" in position or (isinstance(value, int) and not -(2**63) <= value < 2**63):
+        if "\x00" in str(position) or (isinstance(value, int) and not -(2**63) <= value < 2**63):
             raise NotFound()

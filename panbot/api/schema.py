@@ -20,6 +20,7 @@ from typing import Any
 import pydantic
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.utils import Direction
 from rest_framework.permissions import AllowAny
 
 from panbot.api.errors import ErrorSerializer, ValidationErrorSerializer
@@ -68,7 +69,7 @@ class AutoSchema(openapi.AutoSchema):
             statuses.add(400)
         return statuses
 
-    def _get_response_bodies(self, direction: openapi.Direction = "response") -> dict[str, Any]:
+    def _get_response_bodies(self, direction: Direction = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses
@@ -91,7 +92,7 @@ class ValidationErrorScheme(OpenApiSerializerExtension):
     def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
         return {
             "type": "object",
-            "description": ValidationErrorSerializer.__doc__.split("\n\n")[0],
+            "description": (ValidationErrorSerializer.__doc__ or "").split("\n\n")[0],
             "additionalProperties": {},
             "example": {"label": ["Ensure this field has no more than 100 characters."]},
         }

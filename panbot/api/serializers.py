@@ -21,7 +21,7 @@ from rest_framework.fields import empty
 UNKNOWN_FIELD = "Unknown field."
 
 
-def _wrong_type(field: serializers.Field, value: Any) -> str | None:
+def _wrong_type(field: serializers.Field[Any, Any, Any, Any], value: Any) -> str | None:
     """DRF's own sentence for a value of the wrong JSON type for `field`, or None when the type is right."""
     if value is None:
         return None  # allow_null decides
@@ -40,7 +40,7 @@ def _wrong_type(field: serializers.Field, value: Any) -> str | None:
     return None
 
 
-class InputSerializer(serializers.Serializer):
+class InputSerializer(serializers.Serializer):  # type: ignore[type-arg]  # inputs are dicts, not model instances
     """Base of every API input: refuses unknown fields and values of the wrong JSON type."""
 
     def to_internal_value(self, data: Any) -> Any:
@@ -58,13 +58,13 @@ class InputSerializer(serializers.Serializer):
         except serializers.ValidationError as exc:
             if not isinstance(exc.detail, dict):
                 raise
-            errors = {**exc.detail, **errors}  # a wrong type says so, not what DRF made of the coerced value
+            errors = {**exc.detail, **errors}  # type: ignore[dict-item]  # DRF details are lists of strings here  # a wrong type says so, not what DRF made of the coerced value
         if errors:
             raise serializers.ValidationError(errors)
         return value
 
 
-def parse(serializer_class: type[serializers.Serializer], request: Any, **kwargs: Any) -> Any:
+def parse(serializer_class: type[serializers.Serializer[Any]], request: Any, **kwargs: Any) -> Any:
     """The request body validated by `serializer_class`; a 400 with field errors (via the exception handler) if not."""
     serializer = serializer_class(data=request.data, **kwargs)
     serializer.is_valid(raise_exception=True)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlparse
+from typing import Any
+from urllib.parse import ParseResult, urlparse
 
 import environ
 import phonenumbers
@@ -25,7 +26,7 @@ env = environ.Env()
 def _bool(name: str, default: bool) -> bool:
     # django-environ maps any unknown string to False; a typo in DEBUG must not
     # silently mean "production", nor "true" in production mean anything else.
-    raw = env.str(name, default="").strip().lower()
+    raw: str = env.str(name, default="").strip().lower()
     if raw == "":
         return default
     if raw in {"1", "true", "yes", "on"}:
@@ -49,12 +50,12 @@ def _int(name: str, default: int, *, minimum: int, maximum: int) -> int:
 
 
 def _url(name: str, *, schemes: set[str]) -> str:
-    raw = env.str(name, default="").strip()
+    raw: str = env.str(name, default="").strip()
     if not raw:
         return raw
-    parsed = urlparse(raw)
+    parsed: ParseResult | None = urlparse(raw)
     try:
-        parsed.port  # noqa: B018 (raises for a port that is not a number)
+        urlparse(raw).port  # noqa: B018 (raises for a port that is not a number)
     except ValueError:
         parsed = None
     ok = (
@@ -66,10 +67,24 @@ def _url(name: str, *, schemes: set[str]) -> str:
 
 
 # --- Core -------------------------------------------------------------------
-# The embedded default (no DATABASE_URL: SQLite, in-memory channel layer, eager Celery) is a
-# development setup, so it is also DEBUG unless told otherwise; a deployment names its database
-# and gets DEBUG off (and must set SECRET_KEY).
-DEBUG = _bool("DEBUG", default=not env.str("DATABASE_URL", default=""))
+# The embedded default (no DATABASE_URL: SQLite, in-memory channel layer, eager Celery, DEBUG,
+# a development SECRET_KEY) is for a developer's machine only. A process that looks like a
+# deployment (SECRET_KEY or ALLOWED_HOSTS set, or DEBUG explicitly off) but names no database
+# has forgotten DATABASE_URL: it stops here rather than run in development mode without a word.
+# The embedded default says what it is in one line at start (panbot.apps.PanbotConfig.ready).
+EMBEDDED_DEFAULT = not env.str("DATABASE_URL", default="").strip()
+if EMBEDDED_DEFAULT:
+    _intent = [f"{name} is set" for name in ("SECRET_KEY", "ALLOWED_HOSTS") if env.str(name, default="").strip()]
+    if _bool("DEBUG", default=True) is False:
+        _intent.append("DEBUG=false")
+    if _intent:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL is not set, but this looks like a deployment ({', '.join(_intent)}): set DATABASE_URL "
+            "(postgres://user:password@host:5432/name). Without DATABASE_URL, SECRET_KEY, ALLOWED_HOSTS and "
+            "DEBUG=false PanBot runs on the embedded development default (SQLite, DEBUG)."
+        )
+# The embedded default is DEBUG; a deployment names its database and gets DEBUG off (and must set SECRET_KEY).
+DEBUG = _bool("DEBUG", default=EMBEDDED_DEFAULT)
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
@@ -141,6 +156,14 @@ TEMPLATES = [
 ]
 
 # --- Database -----------------------------------------------------------------
+SQLITE_OPTIONS = {
+    # BEGIN IMMEDIATE takes the write lock up front, so concurrent writers queue (up to
+    # `timeout`) instead of failing with "database is locked", and a transaction's reads
+    # and writes are serialised whole (call admission relies on it on the embedded default).
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
 try:
     DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 except Exception as exc:  # django-environ raises several types for a bad URL
@@ -155,14 +178,7 @@ if DATABASES["default"].get("ENGINE") == "django.db.backends.postgresql":
         # transaction mode).
         DATABASES["default"].setdefault("OPTIONS", {}).update({"server_side_binding": True, "prepare_threshold": 5})
 elif DATABASES["default"].get("ENGINE") == "django.db.backends.sqlite3":
-    DATABASES["default"]["OPTIONS"] = {
-        # BEGIN IMMEDIATE takes the write lock up front, so concurrent writers queue (up to
-        # `timeout`) instead of failing with "database is locked", and a transaction's reads
-        # and writes are serialised whole (call admission relies on it on the embedded default).
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    }
+    DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
 else:
     raise ImproperlyConfigured(
         "DATABASE_URL is not a valid database URL: use postgres://user:password@host:5432/name (or sqlite:///path)."
@@ -209,7 +225,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     # Admissions reclaim their own business's ghosts; this frees the rest (and keeps
     # live-call views honest) within lease + 5 s of a vanished call's last heartbeat.
     "reap-stale-calls": {
@@ -334,7 +350,6 @@ LIVEKIT_API_KEY = env.str("LIVEKIT_API_KEY", default="")
 LIVEKIT_API_SECRET = env.str("LIVEKIT_API_SECRET", default="")
 if LIVEKIT_URL and not (LIVEKIT_API_KEY and LIVEKIT_API_SECRET):
     raise ImproperlyConfigured("LIVEKIT_URL is set: LIVEKIT_API_KEY and LIVEKIT_API_SECRET must be set too.")
-LIVEKIT_ENABLED = bool(LIVEKIT_URL)
 AGENT_NAME = env.str("AGENT_NAME", default="panbot-agent")
 AGENT_MAX_SESSIONS = _int("AGENT_MAX_SESSIONS", 4, minimum=1, maximum=1000)
 # Heartbeat well inside the lease, so one lost beat does not cost the call its slot.

@@ -80,10 +80,6 @@ def build_instructions(*, business: Business, config: Any, caller_number: str, n
     return "\n\n".join(parts)
 
 
-class RestaurantAgent(Agent):
-    """The agent for one call of one restaurant."""
-
-
 async def build_agent(admission: Admission, runner: CallRunner) -> Agent:
     """The agent for an admitted call; also sets the session's userdata the tools read."""
     config = admission.config
@@ -100,4 +96,4 @@ async def build_agent(admission: Admission, runner: CallRunner) -> Agent:
         caller_number=admission.caller_number,
         transfer_number=config.transfer_number,
     )
-    return RestaurantAgent(instructions=instructions, tools=tools.ALL)
+    return Agent(instructions=instructions, tools=tools.ALL)

@@ -74,17 +74,6 @@ def turns_from_json(data: Any) -> tuple[str | None, list[Turn]]:
     return (caller if isinstance(caller, str) else None), turns
 
 
-@dataclass
-class RecordedCall:
-    """What the model was shown on one call (tests assert on it)."""
-
-    chat_ctx: llm.ChatContext
-    tool_names: list[str]
-
-    def tool_outputs(self) -> list[llm.FunctionCallOutput]:
-        return [item for item in self.chat_ctx.items if item.type == "function_call_output"]
-
-
 class ScriptedLLM(llm.LLM):
     """An `llm.LLM` that answers from a script instead of a model."""
 
@@ -92,7 +81,7 @@ class ScriptedLLM(llm.LLM):
         super().__init__()
         self._steps = list(steps)
         self._stock_reply = stock_reply
-        self.calls: list[RecordedCall] = []
+        self.calls: list[llm.ChatContext] = []  # what the model was shown, one entry per model call
 
     @classmethod
     def from_turns(cls, turns: Sequence[Turn], **kwargs: Any) -> ScriptedLLM:
@@ -121,7 +110,7 @@ class ScriptedLLM(llm.LLM):
         extra_kwargs: NotGivenOr[dict[str, Any]] = NOT_GIVEN,
     ) -> llm.LLMStream:
         tools = tools or []
-        self.calls.append(RecordedCall(chat_ctx.copy(), [getattr(t, "id", "?") for t in tools]))
+        self.calls.append(chat_ctx.copy())
         items = chat_ctx.items
         if items and items[-1].type == "message" and items[-1].role in {"system", "developer"}:
             step: Any = self._stock_reply  # generate_reply(instructions=...) from the agent itself

@@ -24,7 +24,7 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     ("env", "message"),
     [
         ({"DEBUG": "maybe"}, "DEBUG='maybe' is not a boolean"),
-        ({"DEBUG": "false"}, "SECRET_KEY must be set when DEBUG is off"),
+        ({"DEBUG": "false", "DATABASE_URL": "postgres://db/panbot"}, "SECRET_KEY must be set when DEBUG is off"),
         ({"DEBUG": "true", "PHONE_DEFAULT_REGION": "XX"}, "PHONE_DEFAULT_REGION='XX'"),
         ({"DEBUG": "true", "CALL_LEASE_SECONDS": "soon"}, "CALL_LEASE_SECONDS='soon' is not an integer"),
         ({"DEBUG": "true", "AGENT_MAX_SESSIONS": "0"}, "AGENT_MAX_SESSIONS=0 must be between 1 and"),
@@ -44,6 +44,48 @@ def test_embedded_default_needs_no_environment():
     result = manage("makemigrations", "--check", "--dry-run")
     assert result.returncode == 0, result.stderr
     assert "No changes detected" in result.stdout
+
+
+EMBEDDED_NOTICE = "Running on the embedded development default (no DATABASE_URL)"
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"SECRET_KEY": PROD_SECRET}, "SECRET_KEY is set"),
+        ({"ALLOWED_HOSTS": "panbot.example.com"}, "ALLOWED_HOSTS is set"),
+        ({"DEBUG": "false"}, "DEBUG=false"),
+        ({"DEBUG": "0", "SECRET_KEY": PROD_SECRET, "ALLOWED_HOSTS": "panbot.example.com"}, "SECRET_KEY is set"),
+        ({"DEBUG": "true", "SECRET_KEY": PROD_SECRET}, "SECRET_KEY is set"),
+    ],
+)
+def test_a_production_looking_start_without_database_url_is_refused_naming_it(env, named):
+    result = manage("check", **env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: DATABASE_URL is not set, but this looks like a deployment (" in result.stderr
+    assert named in result.stderr
+    assert EMBEDDED_NOTICE not in result.stderr  # refused before anything ran
+
+
+def test_the_embedded_default_says_so_in_one_line_at_start():
+    result = manage("check")
+    assert result.returncode == 0, result.stderr
+    (line,) = [line for line in result.stderr.splitlines() if EMBEDDED_NOTICE in line]
+    assert "WARNING panbot:" in line and "DEBUG on" in line and "Not for production" in line
+    assert str(ROOT / "db.sqlite3") in line
+
+
+def test_make_run_s_environment_starts_on_the_embedded_default():
+    # The Makefile runs every step with DEBUG=${DEBUG:-true} and nothing else.
+    result = manage("check", DEBUG="true")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count(EMBEDDED_NOTICE) == 1
+
+
+def test_a_process_naming_its_database_prints_no_embedded_notice():
+    result = manage("check", DATABASE_URL="postgres://postgres@127.0.0.1:5432/panbot", SECRET_KEY=PROD_SECRET)
+    assert result.returncode == 0, result.stderr
+    assert EMBEDDED_NOTICE not in result.stderr
 
 
 def test_a_deployment_naming_its_database_is_not_debug_and_needs_a_secret_key():

@@ -200,12 +200,12 @@ def test_admissions_whose_candidates_cross_two_businesses_never_deadlock(make_bu
 
 def _crossed_round(round_: int, mario, zen_b: str, mario_a: str, mario_b: str, zen_a: str) -> dict[str, Any]:
     """Two crossed admissions queued behind a third that holds Da Mario's lock; what each returned or raised."""
-    import time
-
     from restaurants.models import Business
 
     held, release = threading.Event(), threading.Event()
     results: dict[str, Any] = {}
+    backends: dict[str, int] = {}
+    connected = {name: threading.Event() for name in ("first", "second")}
 
     def hold_mario() -> None:
         # Another admission for Da Mario is mid-flight: its business row is locked for a moment.
@@ -215,23 +215,39 @@ def _crossed_round(round_: int, mario, zen_b: str, mario_a: str, mario_b: str, z
             release.wait(10)
         connection.close()
 
-    def admit(name: str, called: str, forwarded_from: str) -> None:
+    def admit(name: str, key: str, called: str, forwarded_from: str) -> None:
         try:
+            connection.ensure_connection()
+            backends[key] = connection.connection.info.backend_pid
+            connected[key].set()
             results[name] = call(called, f"crossed-{round_}-{name}", diversion=f"<sip:{forwarded_from}@pbx>")
         except BaseException as exc:
             results[name] = exc
         finally:
             connection.close()
 
+    def queued(key: str, thread: threading.Thread) -> None:
+        """Wait until the admission in `thread` waits on a row lock (as PostgreSQL reports it) or is done."""
+        assert connected[key].wait(10)
+        with connection.cursor() as cursor:
+            for _ in range(1000):
+                cursor.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [backends[key]])
+                row = cursor.fetchone()
+                if not thread.is_alive() or (row is not None and row[0] == "Lock"):
+                    return
+                release.wait(0.01)  # a short poll of PostgreSQL's own view, not a guess at timing
+        raise AssertionError(f"the {key} admission neither queued on a lock nor finished")
+
     holder = threading.Thread(target=hold_mario)
     holder.start()
-    held.wait(10)
-    first = threading.Thread(target=admit, args=("to zen, from mario", zen_b, mario_a))
+    assert held.wait(10)
+    first = threading.Thread(target=admit, args=("to zen, from mario", "first", zen_b, mario_a))
     first.start()
-    time.sleep(0.2)
-    second = threading.Thread(target=admit, args=("to mario, from zen", mario_b, zen_a))
+    queued("first", first)  # behind the holder, on Da Mario's row
+    second = threading.Thread(target=admit, args=("to mario, from zen", "second", mario_b, zen_a))
     second.start()
-    time.sleep(0.2)
+    queued("second", second)  # behind nothing (it routes to Sushi Zen), or behind a lock it must not take
+    assert first.is_alive(), "the first admission did not wait for Da Mario's lock"
     release.set()
     for thread in (holder, first, second):
         thread.join(20)

@@ -113,9 +113,8 @@ async def test_someone_else_leaving_the_room_changes_nothing(restaurant, job):
     call = job()
     await call.run()
     other = call.room.join(sip_participant("sip_+393330000009", {}))
-    call.room.leave(other.identity, rtc.DisconnectReason.CLIENT_INITIATED)
-    await asyncio.sleep(0.05)
-    assert not call.runner.finished.is_set()
+    call.room.leave(other.identity, rtc.DisconnectReason.CLIENT_INITIATED)  # the room's handlers run now
+    assert not call.runner.ending and not call.runner.finished.is_set()
     await call.runner.end(CallRecord.Reason.CALLER_HANGUP)
 
 
@@ -218,9 +217,12 @@ async def test_a_caller_who_answers_the_silence_check_stays_on_the_line(restaura
     call = job()
     runner = await call.run()
     runner.session.emit("user_state_changed", UserStateChangedEvent(old_state="listening", new_state="away"))
+    deadline = runner._silence_task
+    assert deadline is not None  # the "are you still there?" clock runs
     runner.session.emit("user_state_changed", UserStateChangedEvent(old_state="away", new_state="speaking"))
-    await asyncio.sleep(0.4)
-    assert not runner.finished.is_set()
+    await asyncio.gather(deadline, return_exceptions=True)  # the deadline is over: cancelled, or it fired
+    assert deadline.cancelled()
+    assert not runner.ending and not runner.finished.is_set()
     await runner.end(CallRecord.Reason.CALLER_HANGUP)
 
 
@@ -252,13 +254,28 @@ async def test_losing_the_slot_ends_the_call_politely(restaurant, job, settings)
     assert len(call.api_calls("DeleteRoom")) == 1
 
 
-async def test_heartbeats_keep_the_lease(restaurant, job, settings):
+async def test_heartbeats_keep_the_lease(restaurant, job, settings, monkeypatch):
+    import threading
+
+    from telephony.agent import runner as runner_module
+
+    beats, two_beats = [], threading.Event()
+    real_heartbeat = services.call_heartbeat
+
+    def counted_heartbeat(**kwargs):
+        alive = real_heartbeat(**kwargs)
+        beats.append(alive)
+        if len(beats) >= 2:
+            two_beats.set()
+        return alive
+
+    monkeypatch.setattr(runner_module.services, "call_heartbeat", counted_heartbeat)
     settings.AGENT_HEARTBEAT_SECONDS = 0.05
     call = job()
     runner = await call.run()
     first = (await db(ActiveCall.objects.get)(pk=runner.outcome.admission.active_call_id)).last_heartbeat_at
-    await asyncio.sleep(0.2)
-    assert not runner.finished.is_set()
+    assert await asyncio.to_thread(two_beats.wait, 10), "no heartbeats"
+    assert beats[:2] == [True, True] and not runner.ending and not runner.finished.is_set()
     active = await db(ActiveCall.objects.get)(pk=runner.outcome.admission.active_call_id)
     assert active.last_heartbeat_at > first  # renewed (on the database clock)
     await runner.end(CallRecord.Reason.CALLER_HANGUP)
@@ -279,9 +296,8 @@ async def test_a_recoverable_provider_error_is_ridden_out(restaurant, job):
     call = job()
     runner = await call.run()
     blip = LLMError(timestamp=time.time(), label="scripted", error=RuntimeError("blip"), recoverable=True)
-    runner.session.emit("error", ErrorEvent(error=blip, source=call.llm))
-    await asyncio.sleep(0.05)
-    assert not runner.finished.is_set()
+    runner.session.emit("error", ErrorEvent(error=blip, source=call.llm))  # handled as it is emitted
+    assert not runner.ending and not runner.finished.is_set()
     await runner.end(CallRecord.Reason.CALLER_HANGUP)
 
 
@@ -310,20 +326,25 @@ async def test_the_caller_hanging_up_during_a_turn_ends_once(restaurant, job):
 
 
 async def test_the_caller_hanging_up_during_admission_frees_the_slot(restaurant, job, monkeypatch):
+    import threading
+
     from telephony.agent import runner as runner_module
 
     real_admit = runner_module._admit
     call = job()
+    admitted, hung_up = threading.Event(), threading.Event()
 
     def slow_admit(inbound, worker_id):
         admission = real_admit(inbound, worker_id)
-        time.sleep(0.2)  # the caller hangs up now, before the agent knows it has a slot
+        admitted.set()
+        hung_up.wait(10)  # the caller hangs up now, before the agent knows it has a slot
         return admission
 
     monkeypatch.setattr(runner_module, "_admit", slow_admit)
     running = asyncio.create_task(call.run())
-    await asyncio.sleep(0.05)
+    assert await asyncio.to_thread(admitted.wait, 10)
     call.room.leave(call.participant.identity, rtc.DisconnectReason.CLIENT_INITIATED)
+    hung_up.set()
     runner = await running
     assert runner.finished.is_set() and runner.session is None
     record = await call.record()
@@ -418,7 +439,7 @@ async def test_a_call_that_ends_while_the_agent_is_prepared_never_starts_it(rest
     async def slow_build(admission, runner):
         agent = await real_build(admission, runner)
         call.room.leave(call.participant.identity, rtc.DisconnectReason.CLIENT_INITIATED)
-        await asyncio.sleep(0.05)
+        assert runner.ending  # the caller left while the agent was being built
         return agent
 
     started = []
