@@ -25,8 +25,6 @@ from reservations.api.serializers import (
 )
 from restaurants.api.tenancy import Role, TenantViewSet, acting_user
 
-BAD_TIME = "The time is not bookable; the sentence says why (full, closed, too soon, a time the clocks skip)."
-
 
 def _query(serializer_class: type, request: Request) -> dict[str, Any]:
     serializer = serializer_class(data=request.query_params)
@@ -45,6 +43,12 @@ class ReservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenan
     }  # fmt: skip
     lookup_url_kwarg = "reservation_id"
     cursor_ordering = ("starts_at", "pk")
+
+    @property
+    def error_statuses(self) -> dict[int, str]:  # for the schema (panbot.api.schema.AutoSchema)
+        if self.action == "availability":
+            return {400: "Not a date or party size, or one the business does not book (the sentence says why)."}
+        return {}
 
     def get_serializer_class(self):
         return ReservationOutput if self.action == "list" else ReservationDetailOutput
