@@ -94,27 +94,29 @@ NO_SUCH_USER = "No active user has this username or e-mail address."
 NOT_A_MEMBER = "We could not find that member."
 
 
-def _keep_an_owner(business: Business, user_id: int) -> None:
-    """Refuse to take the owner role from `user_id` when they are the business's last owner.
+def _member_row(business: Business, user_id: Any) -> tuple[Membership, set[int]]:
+    """The member's row and the business's owners (user ids), all locked; NotFound for a non-member.
 
-    The business's owner rows are locked, so two owners demoting each other at once run one
-    after the other and the second sees the first's change.
+    The owner rows are locked first, in one order, then the member's: two owners demoting each
+    other at once wait for one another (no deadlock) and the second sees the first's change.
     """
     owners = set(
         Membership.objects.select_for_update()
         .filter(business=business, role=Membership.Role.OWNER)
+        .order_by("pk")
         .values_list("user_id", flat=True)
     )
-    if owners == {user_id}:
-        raise ValidationError({"role": [ValidationError(LAST_OWNER, code="last_owner")]})
-
-
-def _member_row(business: Business, user_id: Any) -> Membership:
     pk = as_id(user_id)
     membership = Membership.objects.select_for_update().filter(business=business, user_id=pk).first() if pk else None
     if membership is None:
         raise NotFound({"user_id": [NOT_A_MEMBER]})
-    return membership
+    return membership, owners
+
+
+def _keep_an_owner(membership: Membership, owners: set[int], role: str | None) -> None:
+    """Refuse to take the owner role (`role` None: the membership) from the business's last owner."""
+    if membership.role == Membership.Role.OWNER and role != Membership.Role.OWNER and owners <= {membership.user_id}:
+        raise ValidationError({"role": [ValidationError(LAST_OWNER, code="last_owner")]})
 
 
 @transaction.atomic
@@ -143,9 +145,8 @@ def member_role_set(*, business: Business, user_id: Any, role: str) -> Membershi
     last owner's demotion.
     """
     Membership(role=role).clean_fields(exclude=["user", "business"])
-    membership = _member_row(business, user_id)
-    if membership.role == Membership.Role.OWNER and role != Membership.Role.OWNER:
-        _keep_an_owner(business, membership.user_id)
+    membership, owners = _member_row(business, user_id)
+    _keep_an_owner(membership, owners, role)
     return membership_set(business=business, user=membership.user, role=role)
 
 
@@ -155,9 +156,8 @@ def member_remove(*, business: Business, user_id: Any) -> None:
 
     Raises NotFound for a user who is not a member, ValidationError for the last owner.
     """
-    membership = _member_row(business, user_id)
-    if membership.role == Membership.Role.OWNER:
-        _keep_an_owner(business, membership.user_id)
+    membership, owners = _member_row(business, user_id)
+    _keep_an_owner(membership, owners, None)
     membership_remove(membership=membership)
 
 
