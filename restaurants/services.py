@@ -196,11 +196,17 @@ def validate_hours(periods: Iterable[tuple[int, time, time]]) -> None:
         raise ValidationError(errors, code="overlapping_hours")
 
 
+EMPTY_PERIOD = "A period must close at another time than it opens (a close before the open runs past midnight)."
+
+
 def _hours_row(business: Business, period: Any) -> OpeningHours:
     if not isinstance(period, list | tuple) or len(period) != 3:
         raise ValidationError({"periods": ["Give each period as a weekday, an opening time and a closing time."]})
     row = OpeningHours(business=business, weekday=period[0], opens_at=period[1], closes_at=period[2])
-    row.full_clean(exclude=["business"], validate_unique=False)  # also reads "12:00" as a time
+    # Also reads "12:00" as a time. The row's constraints are said below, in words, not by name.
+    row.full_clean(exclude=["business"], validate_unique=False, validate_constraints=False)
+    if row.opens_at == row.closes_at:
+        raise ValidationError({"closes_at": [EMPTY_PERIOD]})
     return row
 
 

@@ -66,8 +66,8 @@ class HoursView(TenantAPIView):
         responses=HoursOutput,
     )
     def put(self, request: Request, business_id: int) -> Response:
-        periods = services.opening_hours_replace(business=self.business, periods=as_periods(self.parse(HoursInput)))
-        return Response(HoursOutput({"periods": periods}).data)
+        services.opening_hours_replace(business=self.business, periods=as_periods(self.parse(HoursInput)))
+        return Response(HoursOutput({"periods": selectors.business_hours(self.business_id)}).data)
 
 
 @extend_schema_view(
