@@ -6,8 +6,10 @@ setting ranges, the last owner) are the services', whose sentences reach the cli
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from panbot.api.serializers import InputSerializer
@@ -71,11 +73,19 @@ class HoursInput(InputSerializer):
     periods = serializers.ListField(child=PeriodInput(), max_length=MAX_PERIODS, allow_empty=True)
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{2}:\d{2}$", "example": "19:00"})
+class ClockField(serializers.Field):
+    """A local time of day as HH:MM (not an RFC 3339 time: it has no offset)."""
+
+    def to_representation(self, value: time) -> str:
+        return f"{value:%H:%M}"
+
+
 class PeriodOutput(serializers.Serializer):
     weekday = serializers.IntegerField(help_text="0 Monday ... 6 Sunday.")
     weekday_name = serializers.SerializerMethodField()
-    opens_at = serializers.TimeField(format="%H:%M")
-    closes_at = serializers.TimeField(format="%H:%M")
+    opens_at = ClockField()
+    closes_at = ClockField()
     overnight = serializers.BooleanField(help_text="Closes after midnight, on the next day.")
 
     def get_weekday_name(self, period: OpeningHours) -> str:
