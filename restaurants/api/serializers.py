@@ -41,8 +41,8 @@ class BusinessOutput(serializers.Serializer):
 class BusinessUpdateInput(InputSerializer):
     """PATCH: only the fields sent change (validated as the admin validates a business)."""
 
-    name = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
-    address = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    name = serializers.CharField(required=False, allow_blank=True)
+    address = serializers.CharField(required=False, allow_blank=True)
     public_phone = serializers.CharField(required=False, allow_blank=True, help_text="Any format; stored as E.164.")
     timezone = serializers.CharField(required=False, allow_blank=True)
     default_language = serializers.CharField(required=False, allow_blank=True)

@@ -71,6 +71,7 @@ def test_only_the_fields_sent_change(world):
         ({"max_call_minutes": 61}, "max_call_minutes", "Ensure this value is less than or equal to 60."),
         ({"agent_greeting": "x" * 501}, "agent_greeting", "Ensure this value has at most 500 characters"),
         ({"name": ""}, "name", "This field cannot be blank."),
+        ({"name": "   "}, "name", "This field cannot be blank."),
         ({"currency": "USD"}, "currency", "Unknown field."),
         ({"max_concurrent_calls": 50}, "max_concurrent_calls", "Unknown field."),
         ({"is_active": False}, "is_active", "Unknown field."),
