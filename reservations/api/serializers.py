@@ -75,6 +75,11 @@ class ReservationCreateInput(InputSerializer):
     name = serializers.CharField(allow_blank=True, help_text="The name the table is under.")
     phone = serializers.CharField(allow_blank=True, help_text="The guest's number, in any format.")
     notes = serializers.CharField(required=False, allow_blank=True, help_text=f"Up to {NOTES_MAX} characters.")
+    idempotency_key = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="One per booking the client means to make: sending it again returns that booking, not another.",
+    )
 
 
 class ReservationUpdateInput(InputSerializer):

@@ -75,6 +75,18 @@ def test_a_time_with_an_offset_is_that_instant(world, bookings):
     assert response.json()["starts_at"] == "2026-06-13T20:00:00+02:00"
 
 
+def test_a_repeated_idempotency_key_returns_the_first_booking(world, bookings):
+    first = book(world, idempotency_key="desk-1:42")
+    again = book(world, idempotency_key="desk-1:42", party_size=4)
+    assert first.status_code == again.status_code == 201
+    assert again.json()["id"] == first.json()["id"]
+    assert again.json()["party_size"] == 2
+    assert Reservation.objects.count() == 1
+    response = book(world, idempotency_key="k" * 101)
+    assert response.status_code == 400
+    assert response.json() == {"idempotency_key": ["The idempotency key is at most 100 characters."]}
+
+
 def test_a_business_id_in_the_body_is_refused_not_used(world, bookings):
     response = book(world, business=world.foreign.business.pk)
     assert response.status_code == 400
@@ -360,3 +372,15 @@ def test_two_staff_booking_the_last_seats_at_once_only_one_gets_them(world, book
     assert refused["starts_at"][0].startswith("We have no table for 4 today at 20:00")
     seats = Reservation.objects.filter(starts_at=local(2026, 6, 13, 20, 0)).aggregate(seats=Sum("party_size"))
     assert seats["seats"] == 10
+
+
+def test_the_list_is_two_queries_and_a_detail_three(world, bookings, django_assert_num_queries):
+    from tests.api.queries import assert_constant_queries
+    from tests.api.test_queries import add_reservations
+
+    counts = assert_constant_queries(world.client("staff"), reservations_url(world), add_reservations(world))
+    assert counts[0] == 2  # the business (its time zone) and one page
+    reservation_id = Reservation.objects.first().pk
+    client = world.client("staff")
+    with django_assert_num_queries(3):  # the business, the booking, its history with who changed it
+        client.get(reservations_url(world, reservation_id))

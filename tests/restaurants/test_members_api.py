@@ -186,3 +186,10 @@ def test_two_owners_demoting_each_other_at_once_leave_one_owner(world):
     owners = Membership.objects.filter(business=world.own.business, role="owner")
     assert owners.count() == 1
     assert get_user_model().objects.filter(pk__in=owners.values("user_id")).count() == 1
+
+
+def test_the_members_list_is_one_query(world):
+    from tests.api.queries import assert_constant_queries
+    from tests.api.test_queries import add_members
+
+    assert assert_constant_queries(world.client("owner"), members_url(world), add_members(world))[0] == 1
