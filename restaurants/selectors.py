@@ -9,12 +9,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils import timezone
 from rapidfuzz import fuzz, process
 
 from panbot.phone import format_international
 from panbot.text import fold
-from restaurants.models import Business, FaqEntry, Membership
+from restaurants.models import Business, Closure, FaqEntry, Membership, OpeningHours
 from restaurants.schedule import OUT_OF_RANGE, Period, Schedule, day_name, in_range, spoken_when
 
 # How far ahead "next opening" looks: a fortnight covers weekly hours plus a holiday closure.
@@ -214,3 +215,21 @@ def faq_search(business: Business, query: str, *, limit: int = 3) -> list[FaqEnt
             scored.append((score, -entry.position, -entry.pk, entry))
     scored.sort(key=lambda row: row[:3], reverse=True)
     return [row[3] for row in scored[:limit]]
+
+
+# --- The owners' API ---------------------------------------------------------------------------
+
+
+def business_members(business_id: int) -> QuerySet[Membership]:
+    """The business's memberships with their users (one query for a page)."""
+    return Membership.objects.filter(business_id=business_id).select_related("user")
+
+
+def business_hours(business_id: int) -> list[OpeningHours]:
+    """The business's weekly opening periods, Monday first."""
+    return list(OpeningHours.objects.filter(business_id=business_id).order_by("weekday", "opens_at"))
+
+
+def business_closures(business_id: int) -> QuerySet[Closure]:
+    """The business's whole-day closures."""
+    return Closure.objects.filter(business_id=business_id)

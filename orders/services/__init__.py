@@ -8,6 +8,7 @@ from orders.services.menu import (
     modifier_group_save,
     modifier_save,
     order_settings_save,
+    order_settings_update,
 )
 from orders.services.placing import (
     OrderLineInput,
@@ -32,5 +33,6 @@ __all__ = [
     "order_place",
     "order_review",
     "order_settings_save",
+    "order_settings_update",
     "order_transition",
 ]

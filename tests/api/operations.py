@@ -23,6 +23,10 @@ METHODS = ("get", "post", "put", "patch", "delete")
 # path parameter -> the Tenant attribute whose object's primary key fills it
 PATH_OBJECTS: dict[str, str] = {
     "number_id": "number",
+    # Business settings, reservations, members
+    "closure_id": "closure",
+    "user_id": "member",
+    "reservation_id": "reservation",
 }
 
 
