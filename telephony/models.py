@@ -59,6 +59,8 @@ class PbxTrunk(StorableText):
     livekit_trunk_id = models.CharField(max_length=64, blank=True, help_text="Set by livekit_sync.")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The firewall ruleset's date (deterministic: the data's time, not the clock's).
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = "PBX trunk"
