@@ -69,7 +69,7 @@ CONCURRENCY_LEVELS = (1, 8, 32)
 SIMULTANEOUS = 50
 NUMBER_LIMIT = 2
 VANISHED_CALLS = 200
-REAPER_INTERVAL = 5.0  # as CELERY_BEAT_SCHEDULE runs it
+REAPER_INTERVAL = float(settings.CALL_REAPER_SECONDS)  # as CELERY_BEAT_SCHEDULE runs it
 
 
 # --- fixtures -----------------------------------------------------------------------------------

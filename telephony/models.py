@@ -59,6 +59,8 @@ class PbxTrunk(StorableText):
     livekit_trunk_id = models.CharField(max_length=64, blank=True, help_text="Set by livekit_sync.")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The firewall ruleset's date (deterministic: the data's time, not the clock's).
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = "PBX trunk"
@@ -165,6 +167,8 @@ class CallRecord(models.Model):
         NUMBER_BUSY = "number_busy", "Number at its call limit"
         BUSINESS_BUSY = "business_busy", "Business at its call limit"
         WORKER_FULL = "worker_full", "Agent worker full"
+        CALLER_RATE_LIMITED = "caller_rate_limited", "Caller calling too often"
+        TRUNK_RATE_LIMITED = "trunk_rate_limited", "Trunk sending too many calls"
         CALLER_HANGUP = "caller_hangup", "Caller hung up"
         LINE_DROPPED = "line_dropped", "Line dropped (SIP or media failure)"
         AGENT_HANGUP = "agent_hangup", "Agent hung up"
@@ -181,9 +185,14 @@ class CallRecord(models.Model):
     sip_number = models.ForeignKey(SipNumber, null=True, blank=True, on_delete=models.SET_NULL, related_name="calls")
     dialed_number = models.CharField(max_length=64, blank=True, help_text="As routed (E.164 when it parsed).")
     caller_number = models.CharField(max_length=64, blank=True)
+    # Who the caller rate limit counts: the caller's E.164 number, or "" for every withheld or
+    # unreadable one (one bucket, so varying the garbage never gets past the limit).
+    caller_key = models.CharField(max_length=20, blank=True)
     sip_call_id = models.CharField(max_length=255, unique=True)
     room_name = models.CharField(max_length=255, blank=True)
     worker_id = models.CharField(max_length=100, blank=True)
+    # The LiveKit SIP trunk the call came in on (`sip.trunkID`): what a trunk's rate limit counts.
+    trunk_ref = models.CharField(max_length=64, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.IN_PROGRESS)
     reason = models.CharField(max_length=32, choices=Reason.choices, default=Reason.ADMITTED)
     started_at = models.DateTimeField()
@@ -195,7 +204,13 @@ class CallRecord(models.Model):
     class Meta:
         verbose_name = "call record"
         ordering = ["-started_at", "-id"]
-        indexes = [models.Index(fields=["business", "-started_at"], name="callrecord_business_started")]
+        indexes = [
+            models.Index(fields=["business", "-started_at"], name="callrecord_business_started"),
+            # The trunk rate limit counts a trunk's calls of the last second.
+            models.Index(
+                fields=["trunk_ref", "-started_at"], name="callrecord_trunk_started", condition=~models.Q(trunk_ref="")
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(ended_at__isnull=True) | models.Q(ended_at__gte=models.F("started_at")),

@@ -12,6 +12,7 @@ from admin_portal.forms import AssignNumbersForm
 from admin_portal.site import ReadOnlyPermissions, StakeholderPermissions
 from panbot.phone import format_international, to_e164
 from telephony import services
+from telephony.edge.capacity import platform_capacity
 from telephony.models import NumberAssignment, SipNumber
 
 
@@ -48,6 +49,13 @@ class SipNumberAdmin(StakeholderPermissions, admin.ModelAdmin):
     search_fields = ["number", "label", "business__name"]
     inlines = [NumberAssignmentInline]
     actions = ["assign_to_business", "unassign"]
+
+    change_list_template = "admin_portal/numbers_change_list.html"
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
+        # The stakeholder sees, above every tenant's numbers, whether the media range carries them all.
+        extra_context = {**(extra_context or {}), "capacity": platform_capacity()}
+        return super().changelist_view(request, extra_context=extra_context)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[SipNumber]:
         return super().get_queryset(request).annotate(live_call_count=Count("active_calls", distinct=True))

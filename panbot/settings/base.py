@@ -8,6 +8,7 @@ the variable.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -225,13 +226,22 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+
+# --- Call leases (the ghost-call window) ------------------------------------------------
+# A vanished call (no BYE) must free its slot within 15 s of its last heartbeat on every path,
+# the periodic reaper alone included: lease + reaper period + one reaper run <= 15 s.
+# Seconds after the last heartbeat before a call's concurrency slot is reclaimed.
+CALL_LEASE_SECONDS = _int("CALL_LEASE_SECONDS", 10, minimum=3, maximum=600)
+# How often Celery beat runs the ghost-call reaper.
+CALL_REAPER_SECONDS = _int("CALL_REAPER_SECONDS", 2, minimum=1, maximum=300)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     # Admissions reclaim their own business's ghosts; this frees the rest (and keeps
-    # live-call views honest) within lease + 5 s of a vanished call's last heartbeat.
+    # live-call views honest) within lease + CALL_REAPER_SECONDS of a vanished call's last heartbeat.
     "reap-stale-calls": {
         "task": "telephony.tasks.reap_stale_calls",
-        "schedule": 5.0,
-        "options": {"expires": 5.0},  # a run queued while workers were down is not worth running late
+        "schedule": float(CALL_REAPER_SECONDS),
+        # a run queued while workers were down is not worth running late
+        "options": {"expires": float(CALL_REAPER_SECONDS)},
     },
     # Every login and refresh records a refresh token (rotation, reuse detection); expired ones go.
     "flush-expired-tokens": {"task": "accounts.tasks.flush_expired_tokens", "schedule": 24 * 3600.0},
@@ -341,8 +351,53 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
 # --- Telephony ------------------------------------------------------------------------
-# Seconds after the last heartbeat before a call's concurrency slot is reclaimed.
-CALL_LEASE_SECONDS = _int("CALL_LEASE_SECONDS", 15, minimum=3, maximum=600)
+# CALL_LEASE_SECONDS and CALL_REAPER_SECONDS are read with Celery's settings (the reaper's schedule).
+
+
+def _port(name: str, raw: str) -> int:
+    try:
+        port = int(raw.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}: {raw.strip()!r} is not a port number.") from None
+    if not 1 <= port <= 65535:
+        raise ImproperlyConfigured(f"{name}: {port} is not a port number (1-65535).")
+    return port
+
+
+def _port_range(name: str, default: str) -> tuple[int, int]:
+    raw = env.str(name, default=default).strip()
+    low, sep, high = raw.partition("-")
+    if not sep:
+        raise ImproperlyConfigured(f"{name}={raw!r} must look like 10000-12000.")
+    first, last = _port(name, low), _port(name, high)
+    if first > last:
+        raise ImproperlyConfigured(f"{name}={raw!r}: the first port must not be above the last.")
+    return first, last
+
+
+def _cidr_list(name: str) -> list[str]:
+    networks = []
+    for entry in env.list(name, default=[]):
+        try:
+            networks.append(str(ipaddress.ip_network(entry.strip(), strict=True)))
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {entry.strip()!r} is not an IP address or CIDR block.") from None
+    return networks
+
+
+# The SIP edge (firewall_rules, the capacity check): ports LiveKit SIP listens on for signalling,
+# its TLS port (0: TLS off), the carriers' signalling ranges trusted besides the PBX trunks, and
+# LiveKit SIP's RTP media port range (2 ports a call).
+SIP_PORTS = sorted({_port("SIP_PORTS", raw) for raw in env.list("SIP_PORTS", default=["5060"])})
+SIP_TLS_PORT = (
+    0 if env.str("SIP_TLS_PORT", default="0").strip() in {"", "0"} else _port("SIP_TLS_PORT", env.str("SIP_TLS_PORT"))
+)
+SIP_CARRIER_ADDRESSES = _cidr_list("SIP_CARRIER_ADDRESSES")
+RTP_PORT_RANGE = _port_range("RTP_PORT_RANGE", "10000-12000")
+# Floods: calls one caller may start to one business within a minute (a withheld or malformed
+# caller id counts as one caller), and calls one trunk may send within a second.
+CALLER_MAX_CALLS_PER_MINUTE = _int("CALLER_MAX_CALLS_PER_MINUTE", 6, minimum=1, maximum=10000)
+TRUNK_MAX_CALLS_PER_SECOND = _int("TRUNK_MAX_CALLS_PER_SECOND", 20, minimum=1, maximum=100000)
 
 # --- LiveKit (off when LIVEKIT_URL is unset) ----------------------------------------------
 LIVEKIT_URL = _url("LIVEKIT_URL", schemes={"ws", "wss", "http", "https"})
@@ -352,8 +407,15 @@ if LIVEKIT_URL and not (LIVEKIT_API_KEY and LIVEKIT_API_SECRET):
     raise ImproperlyConfigured("LIVEKIT_URL is set: LIVEKIT_API_KEY and LIVEKIT_API_SECRET must be set too.")
 AGENT_NAME = env.str("AGENT_NAME", default="panbot-agent")
 AGENT_MAX_SESSIONS = _int("AGENT_MAX_SESSIONS", 4, minimum=1, maximum=1000)
+# Agent workers the deployment runs (0: unknown); with it the capacity check caps admissible calls.
+AGENT_WORKERS = _int("AGENT_WORKERS", 0, minimum=0, maximum=100000)
 # Heartbeat well inside the lease, so one lost beat does not cost the call its slot.
-AGENT_HEARTBEAT_SECONDS = _int("AGENT_HEARTBEAT_SECONDS", 5, minimum=1, maximum=60)
+AGENT_HEARTBEAT_SECONDS = _int("AGENT_HEARTBEAT_SECONDS", 3, minimum=1, maximum=60)
+if 2 * AGENT_HEARTBEAT_SECONDS >= CALL_LEASE_SECONDS:
+    raise ImproperlyConfigured(
+        f"AGENT_HEARTBEAT_SECONDS={AGENT_HEARTBEAT_SECONDS} must be under half of CALL_LEASE_SECONDS="
+        f"{CALL_LEASE_SECONDS}, so that one lost heartbeat does not cost a live call its slot."
+    )
 # Caller silence: after this many seconds the agent asks once whether they are still there,
 # then ends the call if nothing comes back within the same time again.
 AGENT_SILENCE_SECONDS = _int("AGENT_SILENCE_SECONDS", 15, minimum=3, maximum=300)

@@ -369,6 +369,7 @@ def _admit(inbound: InboundCall, worker_id: str) -> services.Admission:
         diversion=inbound.diversion,
         worker_id=worker_id,
         trunk=trunk,
+        trunk_id=inbound.trunk_id,
     )
 
 

@@ -137,3 +137,10 @@ def test_without_livekit_settings_the_command_says_what_is_missing(settings):
     settings.LIVEKIT_URL = ""
     with pytest.raises(CommandError, match="LIVEKIT_URL"):
         sync()
+
+
+def test_sync_reports_media_capacity_against_the_rtp_range(fake_livekit, settings, trunk, numbers, business):
+    settings.RTP_PORT_RANGE = (10000, 10003)  # 2 calls' worth of ports; the business admits 2 (its numbers)
+    out, _ = sync()
+    assert "Capacity: up to 2 concurrent calls admissible" in out
+    assert "RTP ports 10000-10003 carry 2 (100% used)" in out

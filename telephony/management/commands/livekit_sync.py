@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from livekit import api
 
 from telephony import provisioning
+from telephony.edge.capacity import platform_capacity
 
 
 class Command(BaseCommand):
@@ -36,6 +37,9 @@ class Command(BaseCommand):
             provisioning.record_links(report)
         for warning in report.warnings:
             self.stderr.write(self.style.WARNING(warning))
+        capacity = platform_capacity()
+        style = {"ok": self.style.SUCCESS, "warning": self.style.WARNING, "error": self.style.ERROR}[capacity.level]
+        self.stdout.write(style(capacity.sentence()))
         if not report.changes:
             self.stdout.write("LiveKit already matches the database; nothing to change.")
             return

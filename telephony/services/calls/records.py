@@ -24,6 +24,8 @@ ADMISSION_REASONS = frozenset(
         Reason.BUSINESS_INACTIVE,
         Reason.NUMBER_BUSY,
         Reason.BUSINESS_BUSY,
+        Reason.CALLER_RATE_LIMITED,
+        Reason.TRUNK_RATE_LIMITED,
     }
 )
 END_REASONS = frozenset(Reason) - ADMISSION_REASONS

@@ -49,6 +49,9 @@ _DIALED_MAX = _max_length("dialed_number")
 _CALLER_MAX = _max_length("caller_number")
 _ROOM_MAX = _max_length("room_name")
 _WORKER_MAX = _max_length("worker_id")
+_TRUNK_REF_MAX = _max_length("trunk_ref")
+CALLER_WINDOW = timedelta(minutes=1)
+TRUNK_WINDOW = timedelta(seconds=1)
 # Stale calls reclaimed per transaction by the reaper, so a backlog after an outage
 # never holds thousands of row locks at once.
 REAP_BATCH_SIZE = 500
@@ -104,10 +107,15 @@ def call_admit(
     diversion: str | None = None,
     worker_id: str = "",
     trunk: PbxTrunk | None = None,
+    trunk_id: str = "",
 ) -> Admission:
     """Route the call and take a concurrency slot for it, or refuse with a reason; always writes a CallRecord.
 
     One transaction. Garbage numbers are rejected as unknown_number, never raised.
+    Floods are refused: a caller starting more than CALLER_MAX_CALLS_PER_MINUTE calls to the
+    business within a minute (every withheld or unreadable caller counts as one caller) gets
+    `caller_rate_limited`; a trunk (`trunk_id`: LiveKit's `sip.trunkID`) sending more than
+    TRUNK_MAX_CALLS_PER_SECOND admitted calls a second has the excess refused (`trunk_rate_limited`).
     The same `sip_call_id` again returns the first admission's outcome (see Admission).
     Raises ValueError only for an empty `sip_call_id`, the idempotency key.
     """
@@ -122,6 +130,7 @@ def call_admit(
                 room_name=_text(room_name, _ROOM_MAX),
                 worker_id=_text(worker_id, _WORKER_MAX),
                 trunk=trunk,
+                trunk_ref=_text(trunk_id, _TRUNK_REF_MAX),
             )
     except IntegrityError:
         # Two admissions of the same call raced (a retried INVITE, a duplicate dispatch)
@@ -204,18 +213,22 @@ def _admit(
     room_name: str,
     worker_id: str,
     trunk: PbxTrunk | None,
+    trunk_ref: str,
 ) -> Admission:
     region = trunk.default_region if trunk is not None else None
     candidates = _candidates(called=called, diversion=diversion, trunk=trunk)
+    caller_e164 = extract_number(caller, region=region)
     call = {
         "sip_call_id": key,
         "dialed_number": candidates[0] if candidates else _text(called, _DIALED_MAX),
-        "caller_number": extract_number(caller, region=region) or _text(caller, _CALLER_MAX),
+        "caller_number": caller_e164 or _text(caller, _CALLER_MAX),
+        "caller_key": caller_e164 or "",
+        "trunk_ref": trunk_ref,
         "room_name": room_name,
         "worker_id": worker_id,
     }
 
-    route = backends.active.route(candidates, key) if candidates else None
+    route = backends.active.route(candidates, key, trunk_ref) if candidates else None
     if route is not None and route.earlier_record_id is not None:
         replay = _replay(key=key, worker_id=worker_id)
         if replay is not None:
@@ -253,6 +266,14 @@ def _admit(
     cutoff = now - timedelta(seconds=settings.CALL_LEASE_SECONDS)
     # call.started without the ids, which the backend adds once it has them.
     started = call_started_payload(CallRecord(**record_values), active_call_id=None, label=sip_number.label)
+    flood = backends.Flood(
+        caller_key=call["caller_key"],
+        caller_since=now - CALLER_WINDOW,
+        caller_max=settings.CALLER_MAX_CALLS_PER_MINUTE,
+        trunk_ref=trunk_ref,
+        trunk_since=now - TRUNK_WINDOW,
+        trunk_max=settings.TRUNK_MAX_CALLS_PER_SECOND,
+    )
 
     def take_slot() -> backends.Taken:
         return backends.active.take_slot(
@@ -261,9 +282,13 @@ def _admit(
             business_limit=business.max_concurrent_calls,
             cutoff=cutoff,
             event_payload=started,
+            flood=flood,
         )
 
     taken = take_slot()
+    refused = _flood_reason(taken, flood)
+    if refused is not None:
+        return _reject(refused, call=call, now=now, sip_number=sip_number)
     if taken.record_id is None and taken.stale:
         # Full, but some slots are held by calls past their lease: reclaim them and try
         # again. Doing it here, not only in the reaper, keeps a restaurant whose agent
@@ -290,6 +315,17 @@ def _admit(
         worker_id=worker_id,
     )
     return _admission(record, sip_number=sip_number, active=active)
+
+
+def _flood_reason(taken: backends.Taken, flood: backends.Flood) -> str | None:
+    """Why a call was refused as a flood (the caller's calls first: they are the abuse), else None."""
+    if taken.record_id is not None:
+        return None
+    if taken.caller_recent >= flood.caller_max:
+        return Reason.CALLER_RATE_LIMITED
+    if taken.trunk_recent >= flood.trunk_max:
+        return Reason.TRUNK_RATE_LIMITED
+    return None
 
 
 def _reject(reason: str, *, call: dict[str, str], now: datetime, sip_number: SipNumber | None = None) -> Admission:

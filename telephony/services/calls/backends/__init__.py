@@ -33,19 +33,35 @@ class Route:
 
 
 @dataclasses.dataclass(frozen=True)
+class Flood:
+    """The flood limits a call must pass: its caller's calls to the business in the last minute, its trunk's
+    admitted calls in the last second (counted only when the call came in on a known trunk)."""
+
+    caller_key: str  # E.164, or "" for a withheld or unreadable caller (one bucket)
+    caller_since: datetime
+    caller_max: int
+    trunk_ref: str  # LiveKit's trunk id, or ""
+    trunk_since: datetime
+    trunk_max: int
+
+
+@dataclasses.dataclass(frozen=True)
 class Taken:
-    """What take_slot found (slots held) and did (the ids of the record and slot it wrote, else None)."""
+    """What take_slot found (slots held, recent calls) and did (the ids of the record and slot it wrote, else None)."""
 
     on_number: int
     on_business: int
     stale: int
     record_id: int | None
     active_call_id: int | None
+    caller_recent: int = 0
+    trunk_recent: int = 0
 
 
 class Backend(Protocol):
-    def route(self, candidates: list[str], key: str) -> Route:
-        """The first of `candidates` (E.164, most preferred first) that is one of ours, locked with its business."""
+    def route(self, candidates: list[str], key: str, trunk_ref: str = "") -> Route:
+        """The first of `candidates` (E.164, most preferred first) that is one of ours, locked with its business;
+        then the trunk's lock when `trunk_ref` is given (its rate limit is counted under it)."""
         ...
 
     def take_slot(
@@ -56,9 +72,11 @@ class Backend(Protocol):
         business_limit: int,
         cutoff: datetime,
         event_payload: CallStartedPayload,
+        flood: Flood,
     ) -> Taken:
-        """Count the slots held; if the number and business each have one free, write the record, the slot and
-        `call.started` (with the new ids), pushed on commit. Call inside the admission's transaction."""
+        """Count the slots held and the recent calls; if the number and business each have a slot free and the
+        caller and trunk are under their limits, write the record, the slot and `call.started` (with the new ids),
+        pushed on commit. Call inside the admission's transaction, after route()."""
         ...
 
     def end(

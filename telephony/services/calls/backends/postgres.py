@@ -23,7 +23,7 @@ from panbot.events import announce
 from restaurants.models import Business
 from telephony.models import CallRecord, SipNumber
 from telephony.payloads import CALL_ENDED_SQL, CALL_STARTED_IDS_SQL, CallStartedPayload
-from telephony.services.calls.backends import Route, Taken
+from telephony.services.calls.backends import Flood, Route, Taken
 from telephony.services.calls.records import ended_status, loaded
 
 # Explicit column lists, not `*`: with prepared statements a `*` that gains a column in a
@@ -43,6 +43,12 @@ _RECORD_COLUMNS = ", ".join(f"r.{f.column}" for f in CallRecord._meta.concrete_f
 # of the row), but rows being inserted elsewhere that merely reference the business
 # or the number (orders, events, records: their foreign-key checks take KEY SHARE)
 # neither wait for an admission nor make it wait.
+# Admissions from one trunk for different businesses hold different business locks, so the
+# trunk's rate limit is counted under a lock of the trunk's own: a transaction-scoped advisory
+# lock, taken last in the routing statement (after number and business: one order for every
+# admission, so none deadlock) and counted in the next statement, whose snapshot sees every
+# call the trunk's earlier admissions committed.
+TRUNK_LOCK_SPACE = 0x7A4B  # the first key of PanBot's advisory locks: trunks
 ROUTE_SQL = f"""
     WITH n AS (
         SELECT {_NUMBER_COLUMNS}
@@ -56,7 +62,10 @@ ROUTE_SQL = f"""
            statement_timestamp() AS db_now,
            (SELECT r.id FROM telephony_callrecord r WHERE r.sip_call_id = %(key)s) AS earlier_record_id,
            (SELECT to_jsonb(b) FROM restaurants_business b WHERE b.id = n.business_id FOR NO KEY UPDATE)
-               AS business_row
+               AS business_row,
+           CASE WHEN %(trunk_ref)s <> '' THEN
+               (SELECT true FROM pg_advisory_xact_lock({TRUNK_LOCK_SPACE}, hashtext(%(trunk_ref)s)))
+           END AS trunk_locked
       FROM n
 """
 
@@ -69,17 +78,29 @@ TAKE_SLOT_SQL = f"""
     WITH held AS (
         SELECT count(*) FILTER (WHERE sip_number_id = %(sip_number_id)s) AS on_number,
                count(*) FILTER (WHERE business_id = %(business_id)s) AS on_business,
-               count(*) FILTER (WHERE last_heartbeat_at < %(cutoff)s) AS stale
+               count(*) FILTER (WHERE last_heartbeat_at < %(cutoff)s) AS stale,
+               -- Flood limits: this caller's calls to the business in the last minute (under the
+               -- business lock), the trunk's admitted calls in the last second (under its lock).
+               (SELECT count(*) FROM telephony_callrecord r
+                 WHERE r.business_id = %(business_id)s AND r.caller_key = %(caller_key)s
+                   AND r.started_at > %(caller_since)s) AS caller_recent,
+               CASE WHEN %(trunk_ref)s = '' THEN 0 ELSE
+                   (SELECT count(*) FROM telephony_callrecord r
+                     WHERE r.trunk_ref = %(trunk_ref)s AND r.trunk_ref <> '' AND r.started_at > %(trunk_since)s
+                       AND r.reason <> 'trunk_rate_limited')
+               END AS trunk_recent
           FROM telephony_activecall
          WHERE business_id = %(business_id)s OR sip_number_id = %(sip_number_id)s
     ), record AS (
         INSERT INTO telephony_callrecord
-               (business_id, sip_number_id, dialed_number, caller_number, sip_call_id, room_name, worker_id,
-                status, reason, started_at, transcript, usage)
-        SELECT %(business_id)s, %(sip_number_id)s, %(dialed_number)s, %(caller_number)s, %(sip_call_id)s,
-               %(room_name)s, %(worker_id)s, %(status)s, %(reason)s, %(started_at)s, '[]', '{{}}'
+               (business_id, sip_number_id, dialed_number, caller_number, caller_key, trunk_ref, sip_call_id,
+                room_name, worker_id, status, reason, started_at, transcript, usage)
+        SELECT %(business_id)s, %(sip_number_id)s, %(dialed_number)s, %(caller_number)s, %(caller_key)s,
+               %(trunk_ref)s, %(sip_call_id)s, %(room_name)s, %(worker_id)s, %(status)s, %(reason)s,
+               %(started_at)s, '[]', '{{}}'
           FROM held
          WHERE held.on_number < %(number_limit)s AND held.on_business < %(business_limit)s
+           AND held.caller_recent < %(caller_max)s AND held.trunk_recent < %(trunk_max)s
         RETURNING id
     ), slot AS (
         INSERT INTO telephony_activecall
@@ -97,8 +118,8 @@ TAKE_SLOT_SQL = f"""
           FROM slot
         RETURNING id, payload, created_at
     )
-    SELECT held.on_number, held.on_business, held.stale, slot.call_record_id, slot.id,
-           event.id, event.payload, event.created_at
+    SELECT held.on_number, held.on_business, held.stale, held.caller_recent, held.trunk_recent,
+           slot.call_record_id, slot.id, event.id, event.payload, event.created_at
       FROM held LEFT JOIN slot ON true LEFT JOIN event ON true
 """
 
@@ -136,8 +157,8 @@ _END_STATEMENTS = {
 }
 
 
-def route(candidates: list[str], key: str) -> Route:
-    rows = _fetch(SipNumber, ROUTE_SQL, {"candidates": candidates, "key": key})
+def route(candidates: list[str], key: str, trunk_ref: str = "") -> Route:
+    rows = _fetch(SipNumber, ROUTE_SQL, {"candidates": candidates, "key": key, "trunk_ref": trunk_ref})
     if not rows:
         return Route(sip_number=None, now=None, earlier_record_id=None)
     sip_number = rows[0]
@@ -154,6 +175,7 @@ def take_slot(
     business_limit: int,
     cutoff: datetime,
     event_payload: CallStartedPayload,
+    flood: Flood,
 ) -> Taken:
     params = {
         **values,
@@ -161,17 +183,22 @@ def take_slot(
         "business_limit": business_limit,
         "cutoff": cutoff,
         "event_payload": json.dumps(event_payload, cls=DjangoJSONEncoder),
+        "caller_since": flood.caller_since,
+        "caller_max": flood.caller_max,
+        "trunk_since": flood.trunk_since,
+        "trunk_max": flood.trunk_max,
     }
     with connection.cursor() as cursor:
         cursor.execute(TAKE_SLOT_SQL, params)
         row = cursor.fetchone()
-    on_number, on_business, stale, record_id, active_call_id, event_id, payload, created_at = row
+    on_number, on_business, stale, caller_recent, trunk_recent, record_id, active_call_id = row[:7]
+    event_id, payload, created_at = row[7:]
     if event_id is not None:
         announce(
             event_id=event_id, business_id=values["business_id"], type="call.started", payload=payload,
             created_at=created_at,
         )  # fmt: skip
-    return Taken(on_number, on_business, stale, record_id, active_call_id)
+    return Taken(on_number, on_business, stale, record_id, active_call_id, caller_recent, trunk_recent)
 
 
 def end(

@@ -20,14 +20,15 @@ from panbot.events import emit
 from restaurants.models import Business
 from telephony.models import ActiveCall, CallRecord, SipNumber
 from telephony.payloads import CallStartedPayload
-from telephony.services.calls.backends import Route, Taken
+from telephony.services.calls.backends import Flood, Route, Taken
 from telephony.services.calls.records import complete, emit_ended
 
-_RECORD_FIELDS = ("business_id", "sip_number_id", "dialed_number", "caller_number", "sip_call_id", "room_name",
-                  "worker_id", "status", "reason", "started_at")  # fmt: skip
+_RECORD_FIELDS = ("business_id", "sip_number_id", "dialed_number", "caller_number", "caller_key", "trunk_ref",
+                  "sip_call_id", "room_name", "worker_id", "status", "reason", "started_at")  # fmt: skip
 
 
-def route(candidates: list[str], key: str) -> Route:
+def route(candidates: list[str], key: str, trunk_ref: str = "") -> Route:
+    # No trunk lock needed: BEGIN IMMEDIATE serialises every admission whole.
     by_number = {n.number: n for n in SipNumber.objects.filter(number__in=candidates)}
     sip_number = next((by_number[number] for number in candidates if number in by_number), None)
     if sip_number is None:
@@ -45,6 +46,7 @@ def take_slot(
     business_limit: int,
     cutoff: datetime,
     event_payload: CallStartedPayload,
+    flood: Flood,
 ) -> Taken:
     held = ActiveCall.objects.filter(Q(business_id=values["business_id"]) | Q(sip_number_id=values["sip_number_id"]))
     counts = held.aggregate(
@@ -52,8 +54,24 @@ def take_slot(
         on_business=Count("pk", filter=Q(business_id=values["business_id"])),
         stale=Count("pk", filter=Q(last_heartbeat_at__lt=cutoff)),
     )
-    if counts["on_number"] >= number_limit or counts["on_business"] >= business_limit:
-        return Taken(counts["on_number"], counts["on_business"], counts["stale"], None, None)
+    caller_recent = CallRecord.objects.filter(
+        business_id=values["business_id"], caller_key=flood.caller_key, started_at__gt=flood.caller_since
+    ).count()
+    trunk_recent = (
+        CallRecord.objects.filter(trunk_ref=flood.trunk_ref, started_at__gt=flood.trunk_since)
+        .exclude(reason=CallRecord.Reason.TRUNK_RATE_LIMITED)
+        .count()
+        if flood.trunk_ref
+        else 0
+    )
+    on_number, on_business, stale = counts["on_number"], counts["on_business"], counts["stale"]
+    if (
+        counts["on_number"] >= number_limit
+        or counts["on_business"] >= business_limit
+        or caller_recent >= flood.caller_max
+        or trunk_recent >= flood.trunk_max
+    ):
+        return Taken(on_number, on_business, stale, None, None, caller_recent, trunk_recent)
     record = CallRecord.objects.create(**{field: values[field] for field in _RECORD_FIELDS}, transcript=[], usage={})
     active = ActiveCall.objects.create(
         business_id=values["business_id"],
@@ -68,7 +86,7 @@ def take_slot(
     )
     payload: CallStartedPayload = {**event_payload, "call_record_id": record.pk, "active_call_id": active.pk}
     emit(values["business_id"], "call.started", payload)
-    return Taken(counts["on_number"], counts["on_business"], counts["stale"], record.pk, active.pk)
+    return Taken(on_number, on_business, stale, record.pk, active.pk, caller_recent, trunk_recent)
 
 
 def end(
