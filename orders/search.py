@@ -14,7 +14,7 @@ from rapidfuzz import fuzz
 
 from orders.models import Allergen, MenuCategory, MenuItem
 from panbot import search as text_search
-from panbot.search import ProcessMemo, topic_words, trigram_threshold, words
+from panbot.search import ProcessMemo, topic_words, words
 from restaurants.models import Business
 from restaurants.selectors import knowledge_version
 
@@ -47,13 +47,25 @@ ALLERGEN_WORDS: dict[str, str] = {
 # "senza glutine", "without gluten", "no dairy"; "gluten free" / "gluten-free" has the word after.
 _NEGATION_BEFORE = frozenset({"without", "senza", "no", "non", "zero", "free"})
 _NEGATION_AFTER = frozenset({"free"})
-# One spelling per diet word, so "vegano" finds a description saying "vegan".
-_SYNONYMS = {
-    "vegano": "vegan", "vegana": "vegan", "vegani": "vegan", "vegane": "vegan",
-    "vegetariano": "vegetarian", "vegetariana": "vegetarian", "vegetariani": "vegetarian",
-    "vegetariane": "vegetarian", "veggie": "vegetarian", "piccante": "spicy", "piccanti": "spicy",
-    "hot": "spicy", "bambini": "kids", "children": "kids",
-}  # fmt: skip
+# One spelling per word that menus and callers say in either language ("vegano" finds a
+# description saying "vegan", "desserts" the category "Dolci"); applied to both sides.
+_SYNONYM_GROUPS = {
+    "vegan": "vegano vegana vegani vegane",
+    "vegetarian": "vegetariano vegetariana vegetariani vegetariane veggie",
+    "spicy": "piccante piccanti hot chili chilli peperoncino",
+    "kids": "bambini bambino children child",
+    "dessert": "desserts dolce dolci sweet sweets",
+    "drink": "drinks bevanda bevande beverage beverages",
+    "starter": "starters antipasto antipasti appetizer appetizers",
+    "wine": "wines vino vini",
+    "beer": "beers birra birre",
+    "salad": "salads insalata insalate",
+    "mushroom": "mushrooms funghi fungo porcini",
+    "cheese": "cheeses formaggio formaggi",
+    "fish": "pesce seafood",
+    "pasta": "primi primo pastas",
+}
+_SYNONYMS = {word: canonical for canonical, group in _SYNONYM_GROUPS.items() for word in group.split()}
 # Words that ask for something without naming it.
 _VAGUE_TEXT = """
     something anything thing things dish dishes food options option menu serve offer got
@@ -144,8 +156,7 @@ def menu_candidates(
         query_words,
         or_in=("category_id", list(category_ids)) if category_ids else None,
     ).values_list(*_COLUMNS)
-    with trigram_threshold():
-        return [_prepare(_row(values)) for values in queryset]
+    return [_prepare(_row(values)) for values in queryset]
 
 
 # --- ranking -----------------------------------------------------------------------------------
@@ -174,8 +185,13 @@ class MenuQuery:
     """What the caller asked for: topic words, and allergens they want to avoid."""
 
     text: str
-    topic: list[str]
+    topic: list[str]  # normalised (synonyms, stems): what ranking compares
     avoid: set[str] = field(default_factory=set)
+    said: list[str] = field(default_factory=list)  # the topic words as said: what the database is asked
+
+    @property
+    def lookup_words(self) -> list[str]:
+        return sorted(set(self.said) | set(self.topic))
 
     @classmethod
     def parse(cls, text: str) -> MenuQuery:
@@ -191,8 +207,8 @@ class MenuQuery:
             if before in _NEGATION_BEFORE or after in _NEGATION_AFTER:
                 avoid.add(allergen)
                 dropped.update({i, i - 1} if before in _NEGATION_BEFORE else {i, i + 1})
-        kept = " ".join(w for i, w in enumerate(raw) if i not in dropped)
-        return cls(text=text, topic=[_norm(w) for w in topic_words(kept, _VAGUE)], avoid=avoid)
+        said = topic_words(" ".join(w for i, w in enumerate(raw) if i not in dropped), _VAGUE)
+        return cls(text=text, topic=[_norm(w) for w in said], avoid=avoid, said=said)
 
 
 def _score(query: MenuQuery, item: _Prepared, category_words: dict[int, list[str]]) -> float:
@@ -249,7 +265,7 @@ def menu_search(business: Business, text: str, *, limit: int = 5) -> MenuSearch:
             matched_category = best[2]
     if query.topic:
         rows = menu_candidates(
-            business, query.topic, category_ids=(matched_category,) if matched_category is not None else ()
+            business, query.lookup_words, category_ids=(matched_category,) if matched_category is not None else ()
         )
         scored = [(s, p.row) for p in rows if (s := _score(query, p, category_words)) >= SEARCH_MIN_SCORE]
     elif query.avoid:
@@ -258,7 +274,17 @@ def menu_search(business: Business, text: str, *, limit: int = 5) -> MenuSearch:
     else:
         scored = []
     positions = {pk: position for pk, _name, position in categories}
-    scored.sort(key=lambda p: (-p[0], not p[1].is_available, positions.get(p[1].category_id, 0), p[1].position))
+    # Ties go to available items, then to the name with fewest words besides those said
+    # ("Coca-Cola" before "Coca-Cola light" for "una coca"), then to menu order.
+    scored.sort(
+        key=lambda p: (
+            -p[0],
+            not p[1].is_available,
+            len(words(p[1].name)),
+            positions.get(p[1].category_id, 0),
+            p[1].position,
+        )
+    )
     allowed = [(s, r) for s, r in scored if not query.avoid.intersection(r.allergens)]
     none_without = bool(scored) and not allowed
     chosen = [r.id for _s, r in (allowed or scored)[:limit]]

@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Hashable
 from typing import TypeVar
 
-from django.db import connection, models, transaction
+from django.db import connection, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 
@@ -33,7 +33,7 @@ _STOPWORD_TEXT = """
     where how which who whom whose any some much many please tell know want like get just also
     il lo la i gli le un una uno di da del della dei delle in con su per tra fra e ed o che chi come quando dove
     avete avere ha ho hai ci si se sono siete posso potete può puo vorrei voi noi mi ti vi al allo alla ai
-    agli alle nel nella nei sul sulla qual quale quali cosa
+    agli alle nel nella nei sul sulla qual quale quali cosa col coi venire vengo andare fare puoi
 """
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _TOKEN = re.compile(r"[a-z0-9]+")
@@ -83,13 +83,16 @@ def candidates(
     return queryset.annotate(_search_hit=hit).filter(_search_hit=True).order_by(closeness.desc(), "pk")[:CANDIDATES_MAX]
 
 
-@contextmanager
-def trigram_threshold() -> Iterator[None]:
-    """Run the enclosed queries with TRIGRAM_THRESHOLD for pg_trgm's `%>` (local to the transaction)."""
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [str(TRIGRAM_THRESHOLD)])
-        yield
+def set_trigram_threshold(sender: object, connection: BaseDatabaseWrapper, **kwargs: object) -> None:
+    """connection_created receiver: pg_trgm's `%>` threshold for this session (TRIGRAM_THRESHOLD).
+
+    A session setting, not SET LOCAL per query: a lookup then costs no extra round trip. The
+    setting is a placeholder until pg_trgm loads in the session, which adopts it.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)", [str(TRIGRAM_THRESHOLD)])
 
 
 class ProcessMemo:

@@ -222,8 +222,7 @@ def _faq_candidates(business: Business, query_words: list[str]) -> list[_FaqRow]
         key = ("faq", business.pk, business.created_at, knowledge_version(business.pk))
         return _faq_memo.get(key, lambda: [_faq_row(*values) for values in active.values_list(*columns)])
     queryset = search.candidates(active, FAQ_DOCUMENT, query_words).values_list(*columns)
-    with search.trigram_threshold():
-        return [_faq_row(*values) for values in queryset]
+    return [_faq_row(*values) for values in queryset]
 
 
 def faq_search(business: Business, query: str, *, limit: int = 3) -> list[FaqEntry]:

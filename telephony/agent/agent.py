@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from channels.db import database_sync_to_async
+from django.utils import timezone
 from livekit.agents import Agent
 
 from restaurants.models import Business
 from telephony.agent import tools
-from telephony.agent.prompt import build_instructions
+from telephony.agent.prompt import Prompt, build_instructions, business_prompt, call_lines
 
 __all__ = ["CallContext", "RestaurantAgent", "build_agent", "build_instructions"]
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from telephony.agent.runner import CallRunner
@@ -51,11 +55,18 @@ async def build_agent(admission: Admission, runner: CallRunner) -> Agent:
     """The agent for an admitted call; also sets the session's userdata the tools read."""
     config = admission.config
 
-    def prepare() -> str:
+    def prepare() -> tuple[str, Prompt]:
         business = Business.objects.get(pk=admission.business_id)
-        return build_instructions(business=business, config=config, caller_number=admission.caller_number)
+        now = timezone.now()
+        prompt = business_prompt(business, config, now=now)
+        return prompt.text + "\n\n" + call_lines(business, admission.caller_number, now), prompt
 
-    instructions = await database_sync_to_async(prepare)()
+    instructions, prompt = await database_sync_to_async(prepare)()
+    runner.outcome.prompt_tokens, runner.outcome.prompt_cached = prompt.tokens, prompt.cached
+    logger.info(
+        "call %s: prompt of %d tokens %s in %.1f ms", runner.inbound.sip_call_id, prompt.tokens,
+        "from the cache" if prompt.cached else "built", prompt.build_ms,
+    )  # fmt: skip
     runner.session.userdata = CallContext(
         runner=runner,
         business_id=admission.business_id,
