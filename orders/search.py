@@ -237,6 +237,28 @@ class MenuSearch:
     none_without: bool  # every match contains an allergen to avoid (the items are shown anyway)
 
 
+def _category_match(
+    query: MenuQuery, categories: tuple[tuple[int, str, int], ...], category_words: dict[int, list[str]]
+) -> int | None:
+    """The id of the category the whole request names ("what pizzas do you have": Pizze), or None."""
+    if not query.topic:
+        return None
+    scored = [
+        (sum(_best(w, category_words[pk]) for w in query.topic) / len(query.topic), -position, pk)
+        for pk, _name, position in categories
+    ]
+    best = max(scored, default=None)
+    return best[2] if best is not None and best[0] >= CATEGORY_MIN_SCORE else None
+
+
+def menu_category_find(business: Business, name: str) -> MenuCategory | None:
+    """The category of `business` a caller means by `name` ("pizzas" or "le pizze" for "Pizze"), or None."""
+    categories = _categories(business)
+    category_words = {pk: [_norm(w) for w in words(title)] for pk, title, _ in categories}
+    found = _category_match(MenuQuery.parse(str(name or "")[:100]), categories, category_words)
+    return MenuCategory.objects.filter(business=business, pk=found).first() if found is not None else None
+
+
 def _categories(business: Business) -> tuple[tuple[int, str, int], ...]:
     if uses_postgres():
         return tuple(MenuCategory.objects.filter(business=business).values_list("id", "name", "position"))
@@ -254,15 +276,7 @@ def menu_search(business: Business, text: str, *, limit: int = 5) -> MenuSearch:
     limit = max(1, min(limit, 10))
     categories = _categories(business)
     category_words = {pk: [_norm(w) for w in words(name)] for pk, name, _ in categories}
-    matched_category = None
-    if query.topic:
-        scored_categories = [
-            (sum(_best(w, category_words[pk]) for w in query.topic) / len(query.topic), -position, pk)
-            for pk, _name, position in categories
-        ]
-        best = max(scored_categories, default=None)
-        if best is not None and best[0] >= CATEGORY_MIN_SCORE:
-            matched_category = best[2]
+    matched_category = _category_match(query, categories, category_words)
     if query.topic:
         rows = menu_candidates(
             business, query.lookup_words, category_ids=(matched_category,) if matched_category is not None else ()

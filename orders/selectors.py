@@ -242,18 +242,6 @@ def menu_outline(business: Business) -> MenuOutline:
     return MenuOutline(currency=business.currency, categories=categories, best_sellers=popular, sold_out=sold_out)
 
 
-def menu_category_find(business: Business, name: str) -> MenuCategory | None:
-    """The category of `business` a caller means by `name` ("pizzas" for "Pizze"), or None."""
-    spoken = _normalise(str(name or "")[:100])
-    if not spoken:
-        return None
-    categories = list(MenuCategory.objects.filter(business=business))
-    found = process.extractOne(spoken, {c.pk: _normalise(c.name) for c in categories}, scorer=fuzz.WRatio)
-    if found is None or found[1] < MATCH_MIN_SCORE + 15:
-        return None
-    return next(c for c in categories if c.pk == found[2])
-
-
 @dataclass(frozen=True)
 class MenuPage:
     """One page of a category (or of a small menu read whole), as text, and where the caller is in it."""

@@ -11,8 +11,8 @@ from livekit.agents import RunContext, ToolError, function_tool
 from rapidfuzz import fuzz, process
 
 from orders.models import MenuItem, Modifier
-from orders.search import menu_search
-from orders.selectors import group_rule, menu_category_find, menu_item_match, menu_page, order_find_for_caller
+from orders.search import menu_category_find, menu_search
+from orders.selectors import group_rule, menu_item_match, menu_page, order_find_for_caller
 from orders.services import order_place, order_review
 from panbot.phone import to_e164
 from telephony.agent.tools._base import call, caller_datetime, text
