@@ -150,13 +150,25 @@ def menu_candidates(
         return []
     if not uses_postgres():
         return list(_menu(business).prepared)
-    queryset = text_search.candidates(
-        MenuItem.objects.filter(business=business),
+    rows = text_search.candidates(
+        MenuItem.objects.filter(business=business).values_list(*_COLUMNS),
         MENU_DOCUMENT,
         query_words,
         or_in=("category_id", list(category_ids)) if category_ids else None,
-    ).values_list(*_COLUMNS)
-    return [_prepare(_row(values)) for values in queryset]
+    )
+    # A row's words are normalised once per menu version, not on every turn it is a candidate.
+    version = (business.pk, business.created_at, knowledge_version(business.pk))
+    prepared: dict[MenuRow, _Prepared] = _prepared_memo.get(version, dict)
+    found = []
+    for values in rows:
+        row = _row(values)
+        if row not in prepared:
+            prepared[row] = _prepare(row)
+        found.append(prepared[row])
+    return found
+
+
+_prepared_memo: ProcessMemo = ProcessMemo(size=8)
 
 
 # --- ranking -----------------------------------------------------------------------------------

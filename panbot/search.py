@@ -42,7 +42,11 @@ _TOKEN = re.compile(r"[a-z0-9]+")
 TRIGRAM_THRESHOLD = 0.4
 # Letters of a word used as a full-text prefix: "marg:*" finds "margherita" however the rest is misheard.
 PREFIX_LETTERS = 4
-CANDIDATES_MAX = 80
+# Full-text candidates read per lookup (ranked in Python); a category asked for can bring more.
+CANDIDATES_MAX = 300
+# Below this many full-text candidates, trigram similarity is asked too, for this many more.
+FEW = 3
+TRIGRAM_MAX = 40
 
 
 def words(text: str) -> list[str]:
@@ -61,26 +65,35 @@ def uses_postgres() -> bool:
 
 def candidates(
     queryset: QuerySet[M], document: str, query_words: list[str], *, or_in: tuple[str, list[int]] | None = None
-) -> QuerySet[M]:
-    """`queryset` narrowed to rows whose `document` shares a word prefix with, or sounds like, a query word.
+) -> list[M]:
+    """Rows of `queryset` whose `document` may match `query_words`, found with the indexes, as values.
 
-    `document` is one of the indexed expressions (see the search migrations), so both tests
-    run on GIN indexes; best trigram match first, at most CANDIDATES_MAX. Query words are
+    First full-text search: a word prefix ("marg:*" finds "margherita" however the rest was
+    misheard), on a GIN index that needs no recheck, so a turn costs one cheap query. Only
+    when that finds fewer than FEW rows, trigram word similarity (pg_trgm `%>`, GIN, with a
+    recheck per row) looks for slips in the first letters too ("berata" for "burrata").
+    `document` is one of the indexed expressions (see the search migrations). Query words are
     [a-z0-9]+ only (see `words`), safe inside a tsquery; every value is a query parameter.
     `or_in` = (column, ids) also admits rows whose column is among ids (a category asked for).
+    `queryset` must end in .values_list(...) with the id first.
     """
     prefixes = sorted({w[:PREFIX_LETTERS] for w in query_words})
-    clauses = [f"to_tsvector('simple'::regconfig, {document}) @@ to_tsquery('simple'::regconfig, %s)"]
+    clause = f"to_tsvector('simple'::regconfig, {document}) @@ to_tsquery('simple'::regconfig, %s)"
     params: list[object] = [" | ".join(f"{p}:*" for p in prefixes)]
-    for word in query_words:
-        clauses.append(f"{document} %%> %s")
-        params.append(word)
     if or_in is not None:
-        clauses.append(f"{or_in[0]} = ANY(%s)")
+        clause = f"({clause} OR {or_in[0]} = ANY(%s))"
         params.append(list(or_in[1]))
-    hit = RawSQL("(" + " OR ".join(clauses) + ")", params, output_field=BooleanField())  # noqa: S611 - SQL is ours
+    hit = RawSQL(clause, params, output_field=BooleanField())  # noqa: S611 - the SQL text is ours
+    queryset = queryset.order_by()  # no default ordering: it may join the tenant's table
+    rows = list(queryset.alias(_search_hit=hit).filter(_search_hit=True)[:CANDIDATES_MAX])
+    if len(rows) >= FEW:
+        return rows
+    seen = {row[0] for row in rows}
+    sounds = " OR ".join(f"{document} %%> %s" for _ in query_words)
+    near = RawSQL(f"({sounds})", list(query_words), output_field=BooleanField())  # noqa: S611 - as above
     closeness = RawSQL(f"word_similarity(%s, {document})", [" ".join(query_words)])  # noqa: S611 - as above
-    return queryset.annotate(_search_hit=hit).filter(_search_hit=True).order_by(closeness.desc(), "pk")[:CANDIDATES_MAX]
+    more = queryset.alias(_search_near=near).filter(_search_near=True).order_by(closeness.desc())
+    return rows + [row for row in more[:TRIGRAM_MAX] if row[0] not in seen]
 
 
 def set_trigram_threshold(sender: object, connection: BaseDatabaseWrapper, **kwargs: object) -> None:

@@ -221,8 +221,8 @@ def _faq_candidates(business: Business, query_words: list[str]) -> list[_FaqRow]
     if not search.uses_postgres():
         key = ("faq", business.pk, business.created_at, knowledge_version(business.pk))
         return _faq_memo.get(key, lambda: [_faq_row(*values) for values in active.values_list(*columns)])
-    queryset = search.candidates(active, FAQ_DOCUMENT, query_words).values_list(*columns)
-    return [_faq_row(*values) for values in queryset]
+    rows = search.candidates(active.values_list(*columns), FAQ_DOCUMENT, query_words)
+    return [_faq_row(*values) for values in rows]
 
 
 def faq_search(business: Business, query: str, *, limit: int = 3) -> list[FaqEntry]:
