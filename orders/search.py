@@ -16,7 +16,7 @@ from orders.models import Allergen, MenuCategory, MenuItem
 from panbot import search as text_search
 from panbot.search import ProcessMemo, topic_words, words
 from restaurants.models import Business
-from restaurants.selectors import knowledge_version
+from restaurants.selectors import memo_key
 
 # The document the migration (orders 0003) indexes; the query must spell it the same way.
 MENU_DOCUMENT = "panbot_fold(name || ' ' || aliases::text || ' ' || description)"
@@ -139,7 +139,7 @@ def _menu(business: Business) -> _Menu:
         menu_rows = tuple(_row(r) for r in rows)
         return _Menu(rows=menu_rows, prepared=tuple(_prepare(r) for r in menu_rows), categories=tuple(categories))
 
-    return _memo.get(("menu", business.pk, business.created_at, knowledge_version(business.pk)), build)
+    return _memo.get(memo_key("menu", business), build)
 
 
 def menu_candidates(
@@ -157,8 +157,7 @@ def menu_candidates(
         or_in=("category_id", list(category_ids)) if category_ids else None,
     )
     # A row's words are normalised once per menu version, not on every turn it is a candidate.
-    version = (business.pk, business.created_at, knowledge_version(business.pk))
-    prepared: dict[MenuRow, _Prepared] = _prepared_memo.get(version, dict)
+    prepared: dict[MenuRow, _Prepared] = _prepared_memo.get(memo_key("prepared", business), dict)
     found = []
     for values in rows:
         row = _row(values)
@@ -272,9 +271,12 @@ def menu_category_find(business: Business, name: str) -> MenuCategory | None:
 
 
 def _categories(business: Business) -> tuple[tuple[int, str, int], ...]:
-    if uses_postgres():
+    """The business's categories (id, name, position), read once per menu version."""
+
+    def build() -> tuple[tuple[int, str, int], ...]:
         return tuple(MenuCategory.objects.filter(business=business).values_list("id", "name", "position"))
-    return _menu(business).categories
+
+    return _memo.get(memo_key("categories", business), build)
 
 
 def menu_search(business: Business, text: str, *, limit: int = 5) -> MenuSearch:

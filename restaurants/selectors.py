@@ -140,13 +140,23 @@ def business_info(business: Business, *, now: datetime | None = None) -> Busines
     )
 
 
-def knowledge_version(business_id: int) -> int:
-    """How many times what the agent knows about the business has changed (0 before the first change).
+def knowledge_version(business: Business) -> int:
+    """How many times what the agent knows about `business` has changed (0 before the first change).
 
     Caches of prompts and search rows are keyed by it (see services.knowledge_version_bump).
+    Free when `business` was loaded with select_related("knowledge_version") (the agent's
+    tools load it so); one query otherwise.
     """
-    version = KnowledgeVersion.objects.filter(business_id=business_id).values_list("version", flat=True).first()
-    return version or 0
+    if Business.knowledge_version.is_cached(business):
+        row = getattr(business, "knowledge_version", None)
+    else:
+        row = KnowledgeVersion.objects.filter(business_id=business.pk).only("version").first()
+    return row.version if row is not None else 0
+
+
+def memo_key(kind: str, business: Business) -> tuple[object, ...]:
+    """A per-process memo key for `kind` of data derived from `business` as it is now."""
+    return (kind, business.pk, business.created_at, knowledge_version(business))
 
 
 def user_may_act_for(user: Any, business_id: int) -> bool:
@@ -219,7 +229,7 @@ def _faq_candidates(business: Business, query_words: list[str]) -> list[_FaqRow]
     columns = ("id", "position", "question", "answer")
     active = FaqEntry.objects.filter(business=business, is_active=True)
     if not search.uses_postgres():
-        key = ("faq", business.pk, business.created_at, knowledge_version(business.pk))
+        key = memo_key("faq", business)
         return _faq_memo.get(key, lambda: [_faq_row(*values) for values in active.values_list(*columns)])
     rows = search.candidates(active.values_list(*columns), FAQ_DOCUMENT, query_words)
     return [_faq_row(*values) for values in rows]

@@ -44,7 +44,8 @@ class CallContext:
     cancellations: int = 0
 
     def business(self) -> Business:
-        return Business.objects.get(pk=self.business_id)
+        # With its knowledge version: the tools' caches are keyed by it, at no extra query.
+        return Business.objects.select_related("knowledge_version").get(pk=self.business_id)
 
 
 class RestaurantAgent(Agent):
@@ -56,7 +57,7 @@ async def build_agent(admission: Admission, runner: CallRunner) -> Agent:
     config = admission.config
 
     def prepare() -> tuple[str, Prompt]:
-        business = Business.objects.get(pk=admission.business_id)
+        business = Business.objects.select_related("knowledge_version").get(pk=admission.business_id)
         now = timezone.now()
         prompt = business_prompt(business, config, now=now)
         return prompt.text + "\n\n" + call_lines(business, admission.caller_number, now), prompt

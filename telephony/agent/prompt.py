@@ -200,7 +200,7 @@ def business_prompt(business: Business, config: Any, *, now: datetime | None = N
     now = now or timezone.now()
     local_day = now.astimezone(business.tz).date()
     key = (
-        f"agent-prompt:{business.pk}:{business.created_at.timestamp()}:{knowledge_version(business.pk)}:"
+        f"agent-prompt:{business.pk}:{business.created_at.timestamp()}:{knowledge_version(business)}:"
         f"{local_day.isoformat()}:{_config_key(config)}"
     )
     started = time.perf_counter()
