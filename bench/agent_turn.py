@@ -161,6 +161,10 @@ def restaurant(items: int, faq: int) -> Business:
     )  # fmt: skip
     OrderSettings.objects.create(business=business, lead_time_minutes=20, max_quantity_per_line=10)
     synthetic_restaurant_fill(business, items=items, faq_entries=faq)
+    # Statistics as autovacuum would have them after a bulk load: without them the planner
+    # scans the business's rows and folds each one (~50 ms at 2,000) instead of using the GIN index.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE orders_menuitem; ANALYZE restaurants_faqentry")
     # As the agent's tools load it: with its knowledge version (the caches' key), in one query.
     return Business.objects.select_related("knowledge_version").get(pk=business.pk)
 

@@ -9,6 +9,7 @@ business's knowledge version).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -91,7 +92,7 @@ class MenuRow:
 _COLUMNS = ("id", "name", "aliases", "description", "allergens", "is_available", "category_id", "position")
 
 
-def _row(values: tuple) -> MenuRow:
+def _row(values: tuple[Any, ...]) -> MenuRow:
     pk, name, aliases, description, allergens, available, category_id, position = values
     aliases, allergens = tuple(aliases or ()), tuple(allergens or ())
     return MenuRow(pk, name, aliases, description, allergens, available, category_id, position)

@@ -13,9 +13,9 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from django.db import connection, models
+from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
@@ -23,7 +23,6 @@ from django.db.models.expressions import RawSQL
 from panbot.text import fold
 
 T = TypeVar("T")
-M = TypeVar("M", bound=models.Model)
 
 # Words that carry no topic in what callers ask (English and Italian). Without them "do you
 # have parking" matches on "do you have", not on "parking".
@@ -64,8 +63,8 @@ def uses_postgres() -> bool:
 
 
 def candidates(
-    queryset: QuerySet[M], document: str, query_words: list[str], *, or_in: tuple[str, list[int]] | None = None
-) -> list[M]:
+    queryset: QuerySet[Any], document: str, query_words: list[str], *, or_in: tuple[str, list[int]] | None = None
+) -> list[tuple[Any, ...]]:
     """Rows of `queryset` whose `document` may match `query_words`, found with the indexes, as values.
 
     First full-text search: a word prefix ("marg:*" finds "margherita" however the rest was
