@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.utils import timezone
 from rapidfuzz import fuzz, process, utils
 
-from orders.models import MenuItem, Modifier, ModifierGroup, Order, OrderItem, OrderSettings
+from orders.models import MenuCategory, MenuItem, Modifier, ModifierGroup, Order, OrderItem, OrderSettings
 from panbot.inputs import as_id
 from panbot.phone import to_e164
+from panbot.search import words
 from panbot.text import fold
 from restaurants.models import Business
 
@@ -68,7 +69,7 @@ def _money(amount: Decimal) -> str:
     return f"{amount:.2f}"
 
 
-def _group_rule(group: ModifierGroup) -> str:
+def group_rule(group: ModifierGroup) -> str:
     if group.min_selected == group.max_selected:
         return f"choose {group.min_selected}"
     if group.min_selected == 0:
@@ -107,7 +108,7 @@ def menu_as_text(business: Business) -> str:
             if not options:
                 continue
             listed = ", ".join(f"#{m.pk} {m.name} +{_money(m.price_delta)}" for m in options)
-            lines.append(f"  {group.name} ({_group_rule(group)}): {listed}")
+            lines.append(f"  {group.name} ({group_rule(group)}): {listed}")
     if sold_out:
         lines.append(f"Sold out today: {', '.join(sold_out)}.")
     return "\n".join(lines)
@@ -122,19 +123,23 @@ def menu_item_match(business: Business, spoken_name: str, *, limit: int = 3) -> 
 
     Tolerates speech-to-text slips ("margarita", "diavolo", "quattro formaggio"); a score
     below 60 is not a candidate. Sold-out items are returned with `available` False.
+    PostgreSQL narrows the menu to candidates with its indexes (orders.search); the ranking
+    is the same on every database.
     """
-    query = _normalise(str(spoken_name or ""))
+    from orders.search import menu_candidates
+
+    query = _normalise(str(spoken_name or "")[:200])
     if not query or limit < 1:
         return []
-    items = list(MenuItem.objects.filter(business=business).select_related("category"))
+    candidates = menu_candidates(business, words(query))
     names: list[str] = []
-    owners: list[tuple[MenuItem, str]] = []
-    for item in items:
-        for name in [item.name, *item.aliases]:
+    owners: list[tuple[int, str]] = []
+    for candidate in candidates:
+        for name in [candidate.row.name, *candidate.row.aliases]:
             names.append(_normalise(name))
-            owners.append((item, name))
-    words = [w for w in query.split() if len(w) >= WORD_MIN_LENGTH] or query.split()
-    best: dict[int, MenuMatch] = {}
+            owners.append((candidate.row.id, name))
+    query_words = [w for w in query.split() if len(w) >= WORD_MIN_LENGTH] or query.split()
+    best: dict[int, tuple[float, str]] = {}
     # WRatio weighs whole-string, partial and token-order similarity: "pizza margherita"
     # finds "Margherita", "formaggi quattro" finds "Quattro formaggi".
     for choice, score, index in process.extract(
@@ -142,13 +147,15 @@ def menu_item_match(business: Business, spoken_name: str, *, limit: int = 3) -> 
     ):
         # WRatio's partial matching also pairs unrelated text on a few shared letters
         # ("hamburger" / "marghe"); a real candidate shares at least one word, give or take a slip.
-        if not any(fuzz.ratio(w, c) >= WORD_MIN_SCORE for w in words for c in choice.split()):
+        if not any(fuzz.ratio(w, c) >= WORD_MIN_SCORE for w in query_words for c in choice.split()):
             continue
-        item, matched = owners[index]
-        current = best.get(item.pk)
-        if current is None or score > current.score:
-            best[item.pk] = MenuMatch(item=item, score=round(score, 1), matched=matched)
-    ranked = sorted(best.values(), key=lambda m: (-m.score, not m.available, m.item.name))
+        item_id, matched = owners[index]
+        if item_id not in best or score > best[item_id][0]:
+            best[item_id] = (round(score, 1), matched)
+    items = MenuItem.objects.filter(business=business, pk__in=list(best)).select_related("category").in_bulk()
+    matches = [MenuMatch(item=items[pk], score=score, matched=matched) for pk, (score, matched) in best.items()
+               if pk in items]  # fmt: skip
+    ranked = sorted(matches, key=lambda m: (-m.score, not m.available, m.item.name))
     return ranked[:limit]
 
 
@@ -172,3 +179,125 @@ def order_get(business: Business, order_id: int) -> Order | None:
     """The order `order_id` of `business`, or None (another business's order, or an id that is not an int)."""
     pk = as_id(order_id)
     return Order.objects.filter(business=business, pk=pk).first() if pk is not None else None
+
+
+# --- The agent's view of a menu of any size --------------------------------------------------------
+
+# Items read out per page of a category (read_menu): a phone caller cannot hold more.
+MENU_PAGE_SIZE = 10
+# A menu this small is read whole when the caller asks "what do you have?".
+WHOLE_MENU_MAX = 15
+BEST_SELLER_DAYS = 30
+BEST_SELLERS = 6
+
+
+@dataclass(frozen=True)
+class MenuOutline:
+    """A menu in a few lines, whatever its size: categories, a few best sellers, what is sold out today."""
+
+    currency: str
+    categories: list[tuple[str, int]]  # name, how many items
+    best_sellers: list[str]
+    sold_out: list[str]
+
+
+def menu_outline(business: Business) -> MenuOutline:
+    """The outline of `business`'s menu for the agent's prompt (four queries, whatever the menu's size)."""
+    categories = list(
+        MenuCategory.objects.filter(business=business)
+        .annotate(size=Count("items"))
+        .filter(size__gt=0)
+        .order_by("position", "name")
+        .values_list("name", "size")
+    )
+    since = timezone.now() - timedelta(days=BEST_SELLER_DAYS)
+    popular = list(
+        OrderItem.objects.filter(order__business=business, order__created_at__gte=since, menu_item__is_available=True)
+        .values_list("menu_item__name")
+        .annotate(sold=Sum("quantity"))
+        .order_by("-sold", "menu_item__name")
+        .values_list("menu_item__name", flat=True)[:BEST_SELLERS]
+    )
+    if len(popular) < BEST_SELLERS:
+        # A new restaurant has sold nothing yet: its first item in each category stands in.
+        # Two columns of every available item: cheap, and the outline is built once per menu change.
+        seen: set[int] = set()
+        for category_id, name in (
+            MenuItem.objects.filter(business=business, is_available=True)
+            .order_by("category__position", "category__name", "position", "name")
+            .values_list("category_id", "name")
+            .iterator()
+        ):
+            if category_id in seen:
+                continue
+            seen.add(category_id)
+            if name not in popular:
+                popular.append(name)
+            if len(popular) >= BEST_SELLERS:
+                break
+    sold_out = list(
+        MenuItem.objects.filter(business=business, is_available=False)
+        .order_by("category__position", "position", "name")
+        .values_list("name", flat=True)
+    )
+    return MenuOutline(currency=business.currency, categories=categories, best_sellers=popular, sold_out=sold_out)
+
+
+@dataclass(frozen=True)
+class MenuPage:
+    """One page of a category (or of a small menu read whole), as text, and where the caller is in it."""
+
+    text: str
+    page: int
+    pages: int
+
+
+def _item_line(item: MenuItem) -> list[str]:
+    line = f"- #{item.pk} {item.name} {_money(item.price)}"
+    if item.description:
+        line += f": {item.description}"
+    if item.allergens:
+        line += f" (allergens: {', '.join(item.allergens)})"
+    lines = [line]
+    for group in item.modifier_groups.all():
+        options = [m for m in group.modifiers.all() if m.is_available]
+        if options:
+            listed = ", ".join(f"#{m.pk} {m.name} +{_money(m.price_delta)}" for m in options)
+            lines.append(f"  {group.name} ({group_rule(group)}): {listed}")
+    return lines
+
+
+def menu_page(business: Business, *, category: MenuCategory | None = None, page: int = 1) -> MenuPage:
+    """A page of MENU_PAGE_SIZE items of `category`, with prices and options; sold-out items are named apart.
+
+    Without a category a small menu (WHOLE_MENU_MAX items) is given whole, as before; a larger
+    one is listed by category, to be read a category at a time.
+    """
+    items = MenuItem.objects.filter(business=business)
+    if category is None:
+        total = items.count()
+        if total > WHOLE_MENU_MAX:
+            outline = menu_outline(business)
+            listed = "; ".join(f"{name} ({size} items)" for name, size in outline.categories)
+            return MenuPage(
+                text=f"The menu has {total} items in these categories: {listed}. "
+                "Ask which category the caller wants, then read that one (read_menu with the category).",
+                page=1,
+                pages=1,
+            )
+        return MenuPage(text=menu_as_text(business), page=1, pages=1)
+    in_category = menu_items_with_options(business).filter(category=category)
+    available = in_category.filter(is_available=True)
+    count = available.count()
+    pages = max(1, -(-count // MENU_PAGE_SIZE))
+    page = min(max(1, page), pages)
+    start = (page - 1) * MENU_PAGE_SIZE
+    lines = [f"{category.name}, page {page} of {pages} ({count} items; prices in {business.currency}):"]
+    for item in available[start : start + MENU_PAGE_SIZE]:
+        lines.extend(_item_line(item))
+    if page < pages:
+        lines.append(f"More on page {page + 1}.")
+    sold_out = list(in_category.filter(is_available=False).values_list("name", flat=True)[:20])
+    if sold_out and page == 1:
+        lines.append(f"Sold out today: {', '.join(sold_out)}.")
+    return MenuPage(text="\n".join(lines), page=page, pages=pages)

@@ -196,3 +196,21 @@ class FaqEntry(StorableText):
 
     def __str__(self) -> str:
         return self.question
+
+
+class KnowledgeVersion(models.Model):
+    """How many times what the agent knows about a business (menu, FAQ, hours, settings) has changed.
+
+    Bumped in the same transaction as the change by the services that make it, so a change
+    and its new version commit together; the agent's prompt and search caches are keyed by
+    it, which invalidates them in every process, whatever the cache backend. A row of its own
+    (not a Business column) so that saving a stale Business instance can never move it back.
+    """
+
+    business = models.OneToOneField(
+        Business, on_delete=models.CASCADE, primary_key=True, related_name="knowledge_version"
+    )
+    version = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.business_id} v{self.version}"

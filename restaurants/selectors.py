@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -13,9 +12,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from rapidfuzz import fuzz, process
 
+from panbot import search
 from panbot.phone import format_international
-from panbot.text import fold
-from restaurants.models import Business, Closure, FaqEntry, Membership, OpeningHours
+from panbot.search import ProcessMemo, topic_words
+from restaurants.models import Business, Closure, FaqEntry, KnowledgeVersion, Membership, OpeningHours
 from restaurants.schedule import OUT_OF_RANGE, Period, Schedule, day_name, in_range, spoken_when
 
 # How far ahead "next opening" looks: a fortnight covers weekly hours plus a holiday closure.
@@ -141,6 +141,25 @@ def business_info(business: Business, *, now: datetime | None = None) -> Busines
     )
 
 
+def knowledge_version(business: Business) -> int:
+    """How many times what the agent knows about `business` has changed (0 before the first change).
+
+    Caches of prompts and search rows are keyed by it (see services.knowledge_version_bump).
+    Free when `business` was loaded with select_related("knowledge_version") (the agent's
+    tools load it so); one query otherwise.
+    """
+    if Business.knowledge_version.is_cached(business):
+        row = getattr(business, "knowledge_version", None)
+    else:
+        row = KnowledgeVersion.objects.filter(business_id=business.pk).only("version").first()
+    return row.version if row is not None else 0
+
+
+def memo_key(kind: str, business: Business) -> tuple[object, ...]:
+    """A per-process memo key for `kind` of data derived from `business` as it is now."""
+    return (kind, business.pk, business.created_at, knowledge_version(business))
+
+
 def user_may_act_for(user: Any, business_id: int) -> bool:
     """Whether `user` may change `business_id`'s orders and bookings: a stakeholder or a member.
 
@@ -157,29 +176,12 @@ def user_may_act_for(user: Any, business_id: int) -> bool:
 
 # --- FAQ ---------------------------------------------------------------------------------------
 
-# Words that carry no topic in the questions callers ask (English and Italian, the demo's
-# languages). Without them "do you have parking" matches on "parking", not on "do you have".
-_STOPWORD_TEXT = """
-    a an the is are am be been do does did you your yours we our us i me my to of in on for at by and or with
-    have has had can could would should will shall may might there here it its this that these those what when
-    where how which who whom whose any some much many please tell know want like get just also
-    il lo la i gli le un una uno di da del della dei delle in con su per tra fra e ed o che chi come quando dove
-    avete avere ha ho hai ci si se sono siete posso potete può puo vorrei voi noi mi ti vi al allo alla ai
-    agli alle nel nella nei sul sulla qual quale quali cosa
-"""
-_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
-_TOKEN = re.compile(r"[a-z0-9]+")
 # A topic word matched in the answer counts for less than one matched in the question.
 _ANSWER_WEIGHT = 0.8
 # Below this a word pair is a coincidence of letters ("parking" / "bring" is 67), not a slip.
 _WORD_MIN = 75.0
 # The mean over the query's topic words: a third of them clearly matched, or more.
 FAQ_MIN_SCORE = 35.0
-
-
-def topic_words(text: str) -> list[str]:
-    """Lower-cased, accent-free words of `text` without stopwords (the words a fuzzy search should weigh)."""
-    return [w for w in _TOKEN.findall(fold(text)) if w not in _STOPWORDS and len(w) > 1]
 
 
 def _best(word: str, candidates: list[str]) -> float:
@@ -203,18 +205,56 @@ def faq_list(business: Business) -> list[FaqEntry]:
     return list(FaqEntry.objects.filter(business=business, is_active=True).order_by("position", "id"))
 
 
+# The document the migration (restaurants 0003) indexes; the query must spell it the same way.
+FAQ_DOCUMENT = "panbot_fold(question || ' ' || answer)"
+
+
+@dataclass(frozen=True)
+class _FaqRow:
+    """An FAQ entry's id with its topic words, read once (per query on PostgreSQL, per version in the memo)."""
+
+    id: int
+    position: int
+    question: list[str]
+    answer: list[str]
+
+
+def _faq_row(pk: int, position: int, question: str, answer: str) -> _FaqRow:
+    return _FaqRow(pk, position, topic_words(question), topic_words(answer))
+
+
+_faq_memo = ProcessMemo()
+
+
+def _faq_candidates(business: Business, query_words: list[str]) -> list[_FaqRow]:
+    columns = ("id", "position", "question", "answer")
+    active = FaqEntry.objects.filter(business=business, is_active=True)
+    if not search.uses_postgres():
+        key = memo_key("faq", business)
+        return _faq_memo.get(key, lambda: [_faq_row(*values) for values in active.values_list(*columns)])
+    rows = search.candidates(active.values_list(*columns), FAQ_DOCUMENT, query_words)
+    return [_faq_row(*values) for values in rows]
+
+
 def faq_search(business: Business, query: str, *, limit: int = 3) -> list[FaqEntry]:
-    """The active FAQ entries of `business` that best answer `query`, best first; [] when none is close."""
-    query_words = topic_words(str(query or ""))
+    """The active FAQ entries of `business` that best answer `query`, best first; [] when none is close.
+
+    PostgreSQL finds candidates with its indexes (full text and trigrams over accent-free
+    text); the embedded SQLite default reads the entries once per change. Both rank the
+    same way, on each topic word's best fuzzy match in the question (or, for less, the answer).
+    """
+    query_words = topic_words(str(query or "")[:300])
     if not query_words or limit < 1:
         return []
     scored = []
-    for entry in faq_list(business):
-        score = _faq_score(query_words, topic_words(entry.question), topic_words(entry.answer))
+    for row in _faq_candidates(business, query_words):
+        score = _faq_score(query_words, row.question, row.answer)
         if score >= FAQ_MIN_SCORE:
-            scored.append((score, -entry.position, -entry.pk, entry))
-    scored.sort(key=lambda row: row[:3], reverse=True)
-    return [row[3] for row in scored[:limit]]
+            scored.append((score, -row.position, -row.id, row.id))
+    scored.sort(key=lambda r: r[:3], reverse=True)
+    ids = [r[3] for r in scored[:limit]]
+    entries = FaqEntry.objects.in_bulk(ids) if ids else {}
+    return [entries[pk] for pk in ids if pk in entries]
 
 
 # --- The owners' API ---------------------------------------------------------------------------

@@ -7,13 +7,30 @@ from datetime import time
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 
 from accounts.selectors import user_by_login
 from accounts.services import token_version_bump
 from panbot.errors import NotFound
 from panbot.inputs import as_id
-from restaurants.models import Business, Closure, FaqEntry, Membership, OpeningHours
+from restaurants.models import Business, Closure, FaqEntry, KnowledgeVersion, Membership, OpeningHours
+
+
+def knowledge_version_bump(*, business_id: int) -> None:
+    """Record that what the agent knows about `business_id` changed (call inside the change's transaction).
+
+    The new version commits with the change, or not at all: the agent's caches keyed by it
+    (telephony.agent.prompt, orders.search, restaurants.selectors) see the change in every
+    process the moment it commits, and never see a version without its data.
+    """
+    table = KnowledgeVersion._meta.db_table
+    with connection.cursor() as cursor:
+        # One statement for first and later changes alike (PostgreSQL and SQLite both have it).
+        cursor.execute(
+            f"INSERT INTO {table} (business_id, version) VALUES (%s, 1) "  # noqa: S608 - the table name is ours
+            f"ON CONFLICT (business_id) DO UPDATE SET version = {table}.version + 1",
+            [business_id],
+        )
 
 
 @transaction.atomic
@@ -21,6 +38,7 @@ def business_save(*, business: Business) -> Business:
     """Create or update a business after validating it. Raises ValidationError."""
     business.full_clean()
     business.save()
+    knowledge_version_bump(business_id=business.pk)
     return business
 
 
@@ -229,6 +247,7 @@ def opening_hours_replace(*, business: Business, periods: Iterable[tuple[int, ti
     except ValidationError as exc:
         raise ValidationError({"periods": exc.error_list}) from None
     OpeningHours.objects.filter(business=business).delete()
+    knowledge_version_bump(business_id=business.pk)
     return OpeningHours.objects.bulk_create(rows)
 
 
@@ -240,6 +259,7 @@ def closure_set(*, business: Business, date: Any, reason: str = "") -> Closure:
     closure, _ = Closure.objects.update_or_create(
         business=business, date=closure.date, defaults={"reason": closure.reason}
     )
+    knowledge_version_bump(business_id=business.pk)
     return closure
 
 
@@ -248,12 +268,14 @@ def closure_save(*, closure: Closure) -> Closure:
     """Create or update a closure row as edited (moving its date moves the closure). Raises ValidationError."""
     closure.full_clean()
     closure.save()
+    knowledge_version_bump(business_id=closure.business_id)
     return closure
 
 
 @transaction.atomic
 def closure_remove(*, closure: Closure) -> None:
     closure.delete()
+    knowledge_version_bump(business_id=closure.business_id)
 
 
 @transaction.atomic
@@ -261,4 +283,5 @@ def faq_entry_save(*, entry: FaqEntry) -> FaqEntry:
     """Create or update an FAQ entry after validating it. Raises ValidationError."""
     entry.full_clean()
     entry.save()
+    knowledge_version_bump(business_id=entry.business_id)
     return entry

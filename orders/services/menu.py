@@ -12,6 +12,7 @@ from orders.models import MenuCategory, MenuItem, Modifier, ModifierGroup, Order
 from panbot.errors import NotFound
 from panbot.inputs import as_id
 from restaurants.models import Business
+from restaurants.services import knowledge_version_bump
 
 
 @transaction.atomic
@@ -19,6 +20,7 @@ def menu_category_save(*, category: MenuCategory) -> MenuCategory:
     """Create or update a menu category. Raises ValidationError."""
     category.full_clean()
     category.save()
+    knowledge_version_bump(business_id=category.business_id)
     return category
 
 
@@ -27,6 +29,7 @@ def menu_item_save(*, item: MenuItem) -> MenuItem:
     """Create or update a menu item (its category must be of the same business). Raises ValidationError."""
     item.full_clean()
     item.save()
+    knowledge_version_bump(business_id=item.business_id)
     return item
 
 
@@ -35,6 +38,7 @@ def modifier_group_save(*, group: ModifierGroup) -> ModifierGroup:
     """Create or update an item's modifier group. Raises ValidationError."""
     group.full_clean()
     group.save()
+    knowledge_version_bump(business_id=group.item.business_id)
     return group
 
 
@@ -43,6 +47,7 @@ def modifier_save(*, modifier: Modifier) -> Modifier:
     """Create or update an option of a modifier group. Raises ValidationError."""
     modifier.full_clean()
     modifier.save()
+    knowledge_version_bump(business_id=modifier.group.item.business_id)
     return modifier
 
 
@@ -56,6 +61,7 @@ def menu_item_set_available(*, business: Business, item_id: int, is_available: b
     if item.is_available != is_available:
         item.is_available = is_available
         item.save(update_fields=["is_available", "updated_at"])
+        knowledge_version_bump(business_id=business.pk)
     return item
 
 
@@ -64,6 +70,7 @@ def order_settings_save(*, settings: OrderSettings) -> OrderSettings:
     """Create or update a business's order settings. Raises ValidationError."""
     settings.full_clean()
     settings.save()
+    knowledge_version_bump(business_id=settings.business_id)
     return settings
 
 

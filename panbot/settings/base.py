@@ -419,6 +419,9 @@ if 2 * AGENT_HEARTBEAT_SECONDS >= CALL_LEASE_SECONDS:
 # Caller silence: after this many seconds the agent asks once whether they are still there,
 # then ends the call if nothing comes back within the same time again.
 AGENT_SILENCE_SECONDS = _int("AGENT_SILENCE_SECONDS", 15, minimum=3, maximum=300)
+# The system prompt's hard budget in tokens (counted with the LLM's own tokenizer, offline):
+# the menu and FAQ reach the model through search tools, so this holds for any menu size.
+AGENT_PROMPT_MAX_TOKENS = _int("AGENT_PROMPT_MAX_TOKENS", 2500, minimum=1000, maximum=32000)
 
 
 # --- Voice agent providers (read by run_agent; the web needs none of them) -----------------

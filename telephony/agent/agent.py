@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -10,10 +11,13 @@ from channels.db import database_sync_to_async
 from django.utils import timezone
 from livekit.agents import Agent
 
-from orders.selectors import menu_as_text
 from restaurants.models import Business
-from restaurants.selectors import business_info, faq_list
 from telephony.agent import tools
+from telephony.agent.prompt import Prompt, build_instructions, business_prompt, call_lines
+
+__all__ = ["CallContext", "build_agent", "build_instructions"]
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from telephony.agent.runner import CallRunner
@@ -40,55 +44,26 @@ class CallContext:
     cancellations: int = 0
 
     def business(self) -> Business:
-        return Business.objects.get(pk=self.business_id)
-
-
-LANGUAGE_NAMES = {"it": "Italian", "en": "English", "de": "German", "fr": "French", "es": "Spanish",
-                  "pt": "Portuguese", "nl": "Dutch", "ja": "Japanese", "zh": "Chinese"}  # fmt: skip
-
-
-def build_instructions(*, business: Business, config: Any, caller_number: str, now=None) -> str:
-    """The system prompt: who the agent is, what it knows today, and what it may and may not do."""
-    info = business_info(business, now=now or timezone.now())
-    language = LANGUAGE_NAMES.get(config.language, config.language)
-    others = [LANGUAGE_NAMES.get(code, code) for code in business.other_languages if code != config.language]
-    faq = faq_list(business)
-    parts = [
-        f"You answer the phone for {business.name}, a restaurant. You are friendly, brief and clear: "
-        "this is a phone call, so use short spoken sentences, no lists, no markdown, no emojis.",
-        f"Speak {language}."
-        + (f" If the caller speaks {' or '.join(others)}, answer in that language." if others else ""),
-        "Today and the restaurant's facts (its time zone):\n" + info.as_text(),
-        "The menu (only what can be ordered today; prices in " + business.currency + "):\n" + menu_as_text(business),
-    ]
-    if faq:
-        parts.append("Frequent questions:\n" + "\n".join(f"- {e.question} {e.answer}" for e in faq))
-    parts.append(
-        "What you can do, always through your tools, never from memory: take pickup orders (add items, then "
-        "review the order aloud with items, options, total and pickup time, and place it only after the caller "
-        "clearly says yes); tell a caller the status of their order; check availability, book, find and cancel "
-        "table reservations; answer questions about the restaurant."
-        + (" You can transfer the caller to a member of staff." if config.transfer_number else "")
-        + f"\nThe caller's number is {caller_number or 'unknown'}; never ask for it."
-        + "\nNever invent items, prices, times or availability; if a tool refuses something, tell the caller "
-        "why in a short sentence and offer an alternative. You cannot take payments, change prices, promise "
-        "discounts, or guarantee anything about allergens beyond what the menu and the staff say. "
-        "When the caller is done, say goodbye and then use end_call."
-    )
-    if config.system_prompt:
-        parts.append("Instructions from the restaurant:\n" + config.system_prompt)
-    return "\n\n".join(parts)
+        # With its knowledge version: the tools' caches are keyed by it, at no extra query.
+        return Business.objects.select_related("knowledge_version").get(pk=self.business_id)
 
 
 async def build_agent(admission: Admission, runner: CallRunner) -> Agent:
     """The agent for an admitted call; also sets the session's userdata the tools read."""
     config = admission.config
 
-    def prepare() -> str:
-        business = Business.objects.get(pk=admission.business_id)
-        return build_instructions(business=business, config=config, caller_number=admission.caller_number)
+    def prepare() -> tuple[str, Prompt]:
+        business = Business.objects.select_related("knowledge_version").get(pk=admission.business_id)
+        now = timezone.now()
+        prompt = business_prompt(business, config, now=now)
+        return prompt.text + "\n\n" + call_lines(business, admission.caller_number, now), prompt
 
-    instructions = await database_sync_to_async(prepare)()
+    instructions, prompt = await database_sync_to_async(prepare)()
+    runner.outcome.prompt_tokens, runner.outcome.prompt_cached = prompt.tokens, prompt.cached
+    logger.info(
+        "call %s: prompt of %d tokens %s in %.1f ms", runner.inbound.sip_call_id, prompt.tokens,
+        "from the cache" if prompt.cached else "built", prompt.build_ms,
+    )  # fmt: skip
     runner.session.userdata = CallContext(
         runner=runner,
         business_id=admission.business_id,

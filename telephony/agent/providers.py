@@ -7,6 +7,7 @@ TTS_BY_LANGUAGE), falling back to STT_DEFAULT / TTS_DEFAULT.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -54,6 +55,16 @@ def settings_problems() -> list[str]:
     if "deepgram" in providers and not settings.DEEPGRAM_API_KEY:
         problems.append("DEEPGRAM_API_KEY is not set but Deepgram speech is configured (STT_*/TTS_*).")
     return problems
+
+
+def preload() -> list[str]:
+    """Import the plugins the configured providers need (at worker start, not during a call); their names."""
+    specs = [settings.STT_DEFAULT, settings.TTS_DEFAULT, *settings.STT_BY_LANGUAGE.values(),
+             *settings.TTS_BY_LANGUAGE.values()]  # fmt: skip
+    names = sorted({"openai"} | {SpeechChoice.parse(spec).provider for spec in specs})  # the LLM is OpenAI-compatible
+    for name in names:
+        importlib.import_module(f"livekit.plugins.{name}")
+    return names
 
 
 def build_llm() -> lk_llm.LLM:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from channels.db import database_sync_to_async
@@ -63,6 +64,11 @@ class CallOutcome:
     reason: str | None = None
     record: CallRecord | None = None
     transferred_to: str | None = None
+    # Milliseconds from the caller joining the room: admission done, agent built, session started,
+    # greeting handed to speech (our own latency, before any provider), greeting played out.
+    timings: dict[str, float] = field(default_factory=dict)
+    prompt_tokens: int | None = None
+    prompt_cached: bool | None = None  # whether the business's prompt came from the cache
 
 
 class CallRunner:
@@ -85,6 +91,7 @@ class CallRunner:
         worker_id: str = "",
         on_finished: Callable[[], Any] | None = None,
         on_session: Callable[[AgentSession], Any] | None = None,
+        joined_at: float | None = None,
     ) -> None:
         self.inbound = inbound
         self.control = control
@@ -94,6 +101,8 @@ class CallRunner:
         self.worker_id = worker_id
         self.on_finished = on_finished
         self.on_session = on_session  # sees each session before it starts (simulate_call prints from it)
+        # time.monotonic() when the caller's participant joined (the entrypoint's clock starts there).
+        self.joined_at = time.monotonic() if joined_at is None else joined_at
         self.session: AgentSession | None = None
         self.outcome = CallOutcome()
         self.finished = asyncio.Event()
@@ -110,6 +119,7 @@ class CallRunner:
         """Admit the call and either answer it or turn it away; returns once the call is under way or over."""
         try:
             admission = await database_sync_to_async(_admit)(self.inbound, self.worker_id)
+            self._mark("admitted")
         except Exception:
             # The caller must not be left ringing: close the room (the lease frees any slot taken).
             logger.exception("call %s: admission failed", self.inbound.sip_call_id)
@@ -141,9 +151,11 @@ class CallRunner:
         session.on("error", self._on_session_error)
         session.on("close", self._on_session_close)
         agent = await self.agent_factory(admission, self)
+        self._mark("agent_ready")
         if self.ending:  # ended while the agent was being prepared: do not start it
             return
         await self.sessions.start(session, agent)
+        self._mark("session_started")
         if self.ending:
             return
         self._spawn(self._heartbeat_loop(), "heartbeat")
@@ -152,7 +164,16 @@ class CallRunner:
             greeting = session.say(config.greeting)
         else:
             greeting = session.generate_reply(instructions=phrases.GREET_INSTRUCTIONS)
+        self._mark("greeting_started")
         await greeting.wait_for_playout()
+        self._mark("greeting_spoken")
+        t = self.outcome.timings
+        logger.info(
+            "call %s: greeting started %.0f ms after the caller joined (admitted at %.0f, agent ready at %.0f, "
+            "session started at %.0f); spoken by %.0f ms",
+            self.inbound.sip_call_id, t["greeting_started"], t["admitted"], t["agent_ready"], t["session_started"],
+            t["greeting_spoken"],
+        )  # fmt: skip
 
     async def _turn_away(self, admission: services.Admission) -> None:
         """Busy (close before any audio: LiveKit SIP answers 486), a spoken message, or a transfer."""
@@ -186,6 +207,9 @@ class CallRunner:
         finally:
             await self._hang_up()
             self._finish()
+
+    def _mark(self, moment: str) -> None:
+        self.outcome.timings[moment] = round((time.monotonic() - self.joined_at) * 1000, 1)
 
     # --- while the call lives ------------------------------------------------------------------
     async def _heartbeat_loop(self) -> None:

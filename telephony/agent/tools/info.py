@@ -7,6 +7,8 @@ from livekit.agents import RunContext, function_tool
 from restaurants.selectors import business_info, faq_search
 from telephony.agent.tools._base import call, text
 
+ANSWER_CHARS = 400
+
 
 @function_tool
 async def restaurant_info(context: RunContext) -> str:
@@ -26,6 +28,7 @@ async def search_faq(context: RunContext, question: str) -> str:
         entries = faq_search(context.userdata.business(), text(question))
         if not entries:
             return "No prepared answer for that; say you are not sure, and offer to transfer or take a message."
-        return "\n".join(f"Q: {e.question}\nA: {e.answer}" for e in entries)
+        # Answers are clipped so a result stays short enough to speak.
+        return "\n".join(f"Q: {e.question}\nA: {e.answer[:ANSWER_CHARS]}" for e in entries)
 
     return await call(context, find)

@@ -11,7 +11,8 @@ from livekit.agents import RunContext, ToolError, function_tool
 from rapidfuzz import fuzz, process
 
 from orders.models import MenuItem, Modifier
-from orders.selectors import menu_as_text, menu_item_match, order_find_for_caller
+from orders.search import menu_category_find, menu_search
+from orders.selectors import group_rule, menu_item_match, menu_page, order_find_for_caller
 from orders.services import order_place, order_review
 from panbot.phone import to_e164
 from telephony.agent.tools._base import call, caller_datetime, text
@@ -64,32 +65,84 @@ def _fingerprint(cart: list[dict], pickup_at: datetime | None) -> str:
     return hashlib.sha256(data.encode()).hexdigest()[:24]
 
 
+# Options listed per group in a search result; the rest are named by read_menu.
+OPTIONS_LISTED = 8
+DESCRIPTION_CHARS = 120
+
+
+def _spoken_item(item: MenuItem) -> str:
+    """One search result, short enough to speak: id, name, price, what it is, allergens, options with ids."""
+    text = f"#{item.pk} {item.name} {item.price}" + ("" if item.is_available else ", sold out today")
+    if item.description:
+        text += f": {item.description[:DESCRIPTION_CHARS]}"
+    if item.allergens:
+        text += f" (allergens: {', '.join(item.allergens)})"
+    for group in item.modifier_groups.all():
+        options = [m for m in group.modifiers.all() if m.is_available]
+        if options:
+            listed = ", ".join(f"#{m.pk} {m.name} +{m.price_delta}" for m in options[:OPTIONS_LISTED])
+            more = f" and {len(options) - OPTIONS_LISTED} more" if len(options) > OPTIONS_LISTED else ""
+            text += f"; {group.name} ({group_rule(group)}): {listed}{more}"
+    return text
+
+
 @function_tool
 async def search_menu(context: RunContext, name: str) -> str:
-    """Find menu items by what the caller said (tolerates mishearing); says which are sold out.
+    """Find menu items: by name (tolerates mishearing), category, ingredient, diet or allergen to avoid.
+
+    Use it for every item before naming its price or adding it, and for questions like
+    "what pizzas do you have", "anything vegan", "una margherita senza glutine". Returns a few
+    items with ids, prices, allergens and options; says which are sold out.
 
     Args:
-        name: the dish or drink as the caller said it.
+        name: what the caller asked for, in their words (a dish, a category, "without gluten"...).
     """
 
     def find() -> str:
         spoken = text(name, 100)
-        matches = menu_item_match(context.userdata.business(), spoken)
-        if not matches:
+        result = menu_search(context.userdata.business(), spoken)
+        if not result.items:
             return f"Nothing on the menu sounds like '{spoken}'."
-        return "\n".join(
-            f"#{m.item.pk} {m.item.name} {m.item.price} (match {m.score:.0f}%)"
-            + ("" if m.available else ", sold out today")
-            for m in matches
-        )
+        lines = []
+        if result.category is not None and result.category_size > len(result.items):
+            lines.append(
+                f"{result.category.name} has {result.category_size} items; a few follow. To hear them all, "
+                f"use read_menu with category '{result.category.name}'."
+            )
+        if result.avoid:
+            avoided = ", ".join(sorted(result.avoid))
+            lines.append(
+                f"Every match contains {avoided}; tell the caller, and check with staff for alternatives."
+                if result.none_without
+                else f"Items that do not declare {avoided} (cross-contamination is possible; say so):"
+            )
+        lines.extend(_spoken_item(item) for item in result.items)
+        return "\n".join(lines)
 
     return await call(context, find)
 
 
 @function_tool
-async def read_menu(context: RunContext) -> str:
-    """The full menu that can be ordered today, with prices and options."""
-    return await call(context, lambda: menu_as_text(context.userdata.business()))
+async def read_menu(context: RunContext, category: str = "", page: int = 1) -> str:
+    """Read the menu: a small menu whole; a larger one lists its categories, then one category page by page.
+
+    Args:
+        category: the category to read (as the caller or the menu outline names it); empty for the overview.
+        page: the page of that category, from 1.
+    """
+
+    def read() -> str:
+        business = context.userdata.business()
+        wanted = None
+        if category.strip():
+            wanted = menu_category_find(business, text(category, 100))
+            if wanted is None:
+                raise ToolError(
+                    f"There is no '{text(category, 100)}' on the menu; read_menu without a category lists them."
+                )
+        return menu_page(business, category=wanted, page=page if isinstance(page, int) else 1).text
+
+    return await call(context, read)
 
 
 @function_tool

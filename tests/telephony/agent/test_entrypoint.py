@@ -466,3 +466,46 @@ async def test_a_caller_gone_before_the_agent_listened_is_not_answered(restauran
     record = await call.record()
     assert (record.status, record.reason) == ("completed", "caller_hangup")
     assert not await db(ActiveCall.objects.exists)()
+
+
+async def test_the_time_from_the_caller_joining_to_the_greeting_is_measured_and_logged(restaurant, job, caplog):
+    caplog.set_level("INFO", logger="telephony.agent")
+    joined = time.monotonic()
+    call = job()
+    runner = await call.run()
+    timings = runner.outcome.timings
+    moments = ["admitted", "agent_ready", "session_started", "greeting_started", "greeting_spoken"]
+    assert list(timings) == moments
+    assert 0 < timings["admitted"] <= timings["agent_ready"] <= timings["session_started"]
+    assert timings["session_started"] <= timings["greeting_started"] <= timings["greeting_spoken"]
+    # The clock starts when the entrypoint has the caller's participant (here: when run_call began).
+    assert timings["greeting_started"] <= (time.monotonic() - joined) * 1000
+    sip_call_id = call.participant.attributes["sip.callID"]
+    logged = [r.getMessage() for r in caplog.records if sip_call_id in r.getMessage()]
+    assert any(f"greeting started {timings['greeting_started']:.0f} ms after the caller joined" in m for m in logged)
+    assert any("prompt of" in m and "tokens built in" in m for m in logged)
+    print(f"\njoin -> greeting (ms, no provider in the loop): {timings}")
+    call.room.leave(call.participant.identity, rtc.DisconnectReason.CLIENT_INITIATED)
+    await ended(call)
+
+
+async def test_the_entrypoint_starts_its_clock_when_the_caller_joins(restaurant, job, monkeypatch):
+    seen = {}
+    real_run_call = worker.run_call
+
+    async def run_call(ctx, participant, **kwargs):
+        seen["joined_at"] = kwargs["joined_at"]
+        kwargs["sessions"] = TextSessions(ScriptedLLM([]))
+        kwargs["control"] = LiveKitCallControl.from_settings()
+        seen["runner"] = await real_run_call(ctx, participant, **kwargs)
+        return seen["runner"]
+
+    monkeypatch.setattr(worker, "run_call", run_call)
+    call = job()
+    before = time.monotonic()
+    with fake_job_context(room=call.room) as ctx:
+        await worker.entrypoint(ctx)
+    assert before <= seen["joined_at"] <= time.monotonic()
+    assert seen["runner"].joined_at == seen["joined_at"]
+    call.room.leave(call.participant.identity, rtc.DisconnectReason.CLIENT_INITIATED)
+    await asyncio.wait_for(seen["runner"].finished.wait(), 5)

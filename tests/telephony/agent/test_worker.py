@@ -107,3 +107,20 @@ def test_load_counts_this_workers_calls(settings, monkeypatch, make_number, busi
     assert _load_in_a_thread([]) == 0.75  # admitted calls of host:1
     assert _load_in_a_thread([1, 2, 3, 4]) == 1.0  # jobs not yet admitted count too
     assert _load_in_a_thread(list(range(9))) == 1.0  # never above full
+
+
+def test_speech_and_llm_plugins_are_loaded_with_the_worker_not_during_a_call(configured, monkeypatch):
+    configured.STT_BY_LANGUAGE = {"it": "deepgram:nova-3"}
+    assert providers.preload() == ["deepgram", "openai"]
+    # Importing the worker module (what each job process does at start) already loaded them.
+    assert "livekit.plugins.openai" in sys.modules and "livekit.plugins.deepgram" in sys.modules
+
+
+def test_prewarm_loads_the_tokenizer_before_the_first_call(monkeypatch):
+    from telephony.agent import prompt
+
+    prompt._encoding.cache_clear()
+    closed = []
+    monkeypatch.setattr(worker, "close_old_connections", lambda: closed.append(True))
+    worker.prewarm(SimpleNamespace(userdata={}))
+    assert prompt._encoding.cache_info().currsize == 1 and closed == [True]
