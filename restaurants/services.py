@@ -68,6 +68,7 @@ def business_update(*, business: Business, changes: Mapping[str, Any]) -> Busine
         setattr(locked, name, value)
     locked.full_clean()  # also turns a typed phone number into E.164
     locked.save(update_fields=[*changes, "updated_at"])
+    knowledge_version_bump(business_id=locked.pk)  # name, address, agent defaults: the agent's prompt
     return locked
 
 
