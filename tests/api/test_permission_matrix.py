@@ -7,7 +7,8 @@ A new endpoint fails `test_every_operation_is_in_the_matrix` until it has a row 
 The statuses are, in PERSONAS order: anonymous, outsider (owner of another business), staff,
 manager, owner (all three of the URL's business), stakeholder (Django staff, no membership).
 Pick a preset or write an `Expect(...)`; `body` is the JSON sent (a dict, or a function of the
-persona's `Caller` for bodies made of its own credentials). Path ids are filled from
+persona's `Caller` for bodies made of its own credentials or of
+the own business's objects, `caller.world.own.menu_item.pk`). Path ids are filled from
 tests/api/operations.py PATH_OBJECTS. A success is whatever 2xx the row says; an error must be
 JSON with "detail" and "code".
 """
