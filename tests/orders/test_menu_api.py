@@ -346,3 +346,24 @@ def test_the_admin_save_of_an_item_announces_it_too(world):
         item=MenuItem(business=world.own.business, category=world.own.menu_category, name="New", price=1)
     )
     assert Event.objects.filter(type="menu.item_updated").count() == 1  # a new item is not an update
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "errors"),
+    [
+        ("items/", {"category_id": 10**30, "name": "x", "price": "1"},
+         {"category_id": [f"There is no category {10**30} on this menu."]}),
+        ("modifier-groups/", {"item_id": -(10**30), "name": "x"},
+         {"item_id": [f"There is no item {-(10**30)} on this menu."]}),
+        ("categories/", {"name": "x", "position": 10**30},
+         {"position": ["Ensure this value is less than or equal to 32767."]}),
+        ("items/", {"category_id": 1, "name": "x", "price": "1000000.00"},
+         {"price": ["Ensure that there are no more than 8 digits in total."]}),
+    ],
+)  # fmt: skip
+def test_numbers_beyond_what_the_database_holds_are_refused_not_errors(world, path, body, errors):
+    if path == "items/" and body["category_id"] == 1:
+        body = {**body, "category_id": world.own.menu_category.pk}
+    response = world.client("manager").post(menu_url(world, path), body, format="json")
+    assert response.status_code == 400
+    assert response.json() == errors
