@@ -55,12 +55,17 @@ def menu_category_save(*, category: MenuCategory) -> MenuCategory:
 def menu_item_save(*, item: MenuItem) -> MenuItem:
     """Create or update a menu item (its category must be of the same business). Raises ValidationError.
 
-    A change to an existing item emits `menu.item_updated` on commit (staff screens show sold-outs).
+    A change to what staff screens show of an existing item (name, category, price, availability)
+    emits `menu.item_updated` on commit; saving it unchanged (the demo seeding again) announces nothing.
     """
-    existed = not item._state.adding
+    before = None
+    if not item._state.adding:
+        saved = MenuItem.objects.select_for_update().filter(pk=item.pk).first()
+        before = menu_item_payload(saved) if saved is not None else None
     _save(item, noun="menu item")
-    if existed:
-        emit(item.business_id, "menu.item_updated", menu_item_payload(item))
+    after = menu_item_payload(item)
+    if before is not None and after != before:
+        emit(item.business_id, "menu.item_updated", after)
     return item
 
 

@@ -367,3 +367,12 @@ def test_numbers_beyond_what_the_database_holds_are_refused_not_errors(world, pa
     response = world.client("manager").post(menu_url(world, path), body, format="json")
     assert response.status_code == 400
     assert response.json() == errors
+
+
+def test_saving_an_item_unchanged_or_changing_only_its_description_announces_nothing(world):
+    item = world.own.menu_item
+    services.menu_item_save(item=item)
+    services.menu_item_update(business=world.own.business, item_id=item.pk, description="Tomato, mozzarella")
+    assert not Event.objects.filter(type="menu.item_updated").exists()
+    services.menu_item_update(business=world.own.business, item_id=item.pk, price=Decimal("8.5"))
+    assert Event.objects.get(type="menu.item_updated").payload["price"] == "8.50"
