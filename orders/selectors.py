@@ -190,9 +190,15 @@ def order_get(business: Business, order_id: int) -> Order | None:
 
 
 def orders_for_business(
-    business_id: int, *, statuses: Collection[str] = (), pickup_day: date | None = None, tz: ZoneInfo | None = None
+    business_id: int,
+    *,
+    statuses: Collection[str] = (),
+    pickup_day: date | None = None,
+    tz: ZoneInfo | None = None,
+    history: bool = True,
 ) -> QuerySet[Order]:
-    """The business's orders with what a list or a ticket shows (lines, options, the call, the history).
+    """The business's orders with what a list or a ticket shows: the call, lines, options, and the
+    status history unless `history` is False.
 
     `statuses`: only these; `pickup_day`: only those picked up on that date of `tz`'s calendar
     (the business's zone). The related rows come in a fixed number of queries, however many orders.
@@ -206,13 +212,16 @@ def orders_for_business(
                 queryset=OrderItem.objects.order_by("position", "id").prefetch_related(
                     Prefetch("modifiers", queryset=OrderItemModifier.objects.order_by("id"))
                 ),
-            ),
+            )
+        )
+    )
+    if history:
+        orders = orders.prefetch_related(
             Prefetch(
                 "status_changes",
                 queryset=OrderStatusChange.objects.select_related("changed_by").order_by("created_at", "id"),
-            ),
+            )
         )
-    )
     if statuses:
         orders = orders.filter(status__in=list(statuses))
     if pickup_day is not None:

@@ -65,6 +65,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
             statuses=filters.validated_data.get("status", ()),
             pickup_day=day,
             tz=self.business.tz if day is not None else None,
+            history=False,
         )
 
     def _detail(self, order_id: int) -> dict[str, Any]:

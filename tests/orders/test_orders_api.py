@@ -11,6 +11,7 @@ import pytest
 from orders import services
 from orders.models import MenuCategory, MenuItem, Modifier, ModifierGroup, Order, OrderStatusChange
 from panbot.models import Event
+from tests.api.queries import assert_constant_queries
 from tests.api.world import api_client
 from tests.concurrency import run_concurrently
 
@@ -75,6 +76,23 @@ def test_list_shows_the_business_orders_newest_first_with_lines_and_totals(world
     assert body["results"][0]["lines"][0]["line_total"] == "24.00"
     assert body["results"][0]["lines"][0]["notes"] == "well done"
     assert "history" not in shown
+
+
+def test_a_page_of_orders_is_four_queries_however_many_orders(world, at):
+    at(2026, 6, 13, 18, 0)
+    counts = assert_constant_queries(
+        world.client("staff"), orders_url(world) + "?status=new&status=accepted&day=2026-06-13",
+        add_orders_today(world),
+    )  # fmt: skip
+    assert counts[0] == 4  # the business (its zone), the orders with their calls, their lines, the lines' options
+
+
+def add_orders_today(world):
+    def add(n):
+        for _ in range(n):
+            place(world.own, pickup_at=datetime(2026, 6, 13, 21, 0))
+
+    return add
 
 
 def test_times_are_shown_in_the_business_zone(world):
