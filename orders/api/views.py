@@ -79,7 +79,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
     )
     def create(self, request: Request, business_id: int) -> Response:
         data = self.parse(OrderPlaceInput)
-        order = services.order_place(business=self.business, channel=OrderChannel.STAFF, **data)
+        order = services.order_place(
+            business=self.business, channel=OrderChannel.STAFF, by=acting_user(request), **data
+        )
         return Response(self._detail(order.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(

@@ -353,7 +353,10 @@ def test_staff_place_a_counter_order_priced_from_the_menu(world, at):
     assert shown["total"] == "30.00"  # 2 x (8.00 + 3.00) + 8.00
     assert [(line["quantity"], line["notes"]) for line in shown["lines"]] == [(2, ""), (1, "no basil")]
     assert shown["call"] is None
-    assert shown["history"][0]["reason"] == "placed"
+    assert (shown["history"][0]["reason"], shown["history"][0]["changed_by"]) == (
+        "placed",
+        world.users["staff"].username,
+    )
     order = Order.objects.get(pk=shown["id"])
     assert (order.business, order.channel, order.notes) == (world.own.business, "staff", "Pays cash")
     assert Event.objects.filter(type="order.created", business=world.own.business).count() == 1
