@@ -6,8 +6,8 @@ from collections.abc import Iterable, Mapping
 from datetime import time
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, transaction
 
 from accounts.services import token_version_bump
 from panbot.errors import NotFound
@@ -147,11 +147,30 @@ def closure_remove(*, closure: Closure) -> None:
     closure.delete()
 
 
+FAQ_SAME_QUESTION = "There is already an FAQ entry with this question."
+
+
 @transaction.atomic
 def faq_entry_save(*, entry: FaqEntry) -> FaqEntry:
     """Create or update an FAQ entry after validating it. Raises ValidationError."""
-    entry.full_clean()
-    entry.save()
+    try:
+        entry.full_clean()
+    except ValidationError as exc:
+        # The one unique constraint is the question within the business: say so on `question`.
+        general = exc.error_dict.pop(NON_FIELD_ERRORS, [])
+        if any(error.code == "unique_together" for error in general):
+            exc.error_dict.setdefault("question", []).append(ValidationError(FAQ_SAME_QUESTION, code="unique"))
+        general = [error for error in general if error.code != "unique_together"]
+        if general:
+            exc.error_dict[NON_FIELD_ERRORS] = general
+        raise
+    try:
+        with transaction.atomic():  # a savepoint: the same question saved twice at once is a refusal too
+            entry.save()
+    except IntegrityError as exc:
+        if "faq_unique_question" not in str(exc):
+            raise
+        raise ValidationError({"question": [FAQ_SAME_QUESTION]}) from None
     return entry
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, models, transaction
 
 from orders.models import MenuCategory, MenuItem, Modifier, ModifierGroup, OrderSettings
@@ -32,8 +32,23 @@ MODIFIER_FIELDS = frozenset({"name", "price_delta", "is_available", "position"})
 Row = TypeVar("Row", bound=models.Model)
 
 
+def _same_name(row: Any, noun: str) -> ValidationError:
+    return ValidationError(f"There is already a {noun} called {row.name}.", code="unique")
+
+
 def _save(row: Row, *, noun: str) -> Row:
-    row.full_clean()
+    try:
+        row.full_clean()
+    except ValidationError as exc:
+        # Each menu row's one unique constraint is its name among its siblings: say so on `name`,
+        # rather than Django's general "Menu item with this Business and Name already exists."
+        general = exc.error_dict.get(NON_FIELD_ERRORS, [])
+        if any(error.code == "unique_together" for error in general):
+            exc.error_dict[NON_FIELD_ERRORS] = [error for error in general if error.code != "unique_together"]
+            exc.error_dict.setdefault("name", []).append(_same_name(row, noun))
+            if not exc.error_dict[NON_FIELD_ERRORS]:
+                del exc.error_dict[NON_FIELD_ERRORS]
+        raise
     try:
         with transaction.atomic():  # a savepoint: the caller's transaction survives a lost race
             row.save()
@@ -41,7 +56,7 @@ def _save(row: Row, *, noun: str) -> Row:
         # Two saves of one name at the same instant: full_clean saw neither, the unique index decides.
         if "unique_name" not in str(exc):
             raise
-        raise ValidationError({"name": [f"There is already a {noun} called {row.name}."]}) from None
+        raise ValidationError({"name": [_same_name(row, noun)]}) from None
     return row
 
 

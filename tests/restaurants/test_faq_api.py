@@ -57,8 +57,7 @@ def test_delete_removes_the_entry(world):
     [
         ({"question": ""}, {"question": ["This field cannot be blank."]}),
         ({"answer": "x" * 2001}, {"answer": ["Ensure this value has at most 2000 characters (it has 2001)."]}),
-        ({"question": "Delivery?"},
-         {"non_field_errors": ["FAQ entry with this Business and Question already exists."]}),
+        ({"question": "Delivery?"}, {"question": ["There is already an FAQ entry with this question."]}),
         ({"is_active": "yes"}, {"is_active": ["Must be a valid boolean."]}),
         ({"business": 2}, {"business": ["Unknown field."]}),
     ],
