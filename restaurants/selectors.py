@@ -273,3 +273,8 @@ def business_hours(business_id: int) -> list[OpeningHours]:
 def business_closures(business_id: int) -> QuerySet[Closure]:
     """The business's whole-day closures."""
     return Closure.objects.filter(business_id=business_id)
+
+
+def faq_entries_for_business(business_id: int) -> QuerySet[FaqEntry]:
+    """All the business's FAQ entries, active or not (the API lists them for editing)."""
+    return FaqEntry.objects.filter(business_id=business_id)

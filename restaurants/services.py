@@ -6,8 +6,8 @@ from collections.abc import Iterable, Mapping
 from datetime import time
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, connection, transaction
 
 from accounts.selectors import user_by_login
 from accounts.services import token_version_bump
@@ -279,10 +279,72 @@ def closure_remove(*, closure: Closure) -> None:
     knowledge_version_bump(business_id=closure.business_id)
 
 
+FAQ_SAME_QUESTION = "There is already an FAQ entry with this question."
+
+
 @transaction.atomic
 def faq_entry_save(*, entry: FaqEntry) -> FaqEntry:
     """Create or update an FAQ entry after validating it. Raises ValidationError."""
-    entry.full_clean()
-    entry.save()
+    try:
+        entry.full_clean()
+    except ValidationError as exc:
+        # The one unique constraint is the question within the business: say so on `question`.
+        general = exc.error_dict.pop(NON_FIELD_ERRORS, [])
+        if any(error.code == "unique_together" for error in general):
+            exc.error_dict.setdefault("question", []).append(ValidationError(FAQ_SAME_QUESTION, code="unique"))
+        general = [error for error in general if error.code != "unique_together"]
+        if general:
+            exc.error_dict[NON_FIELD_ERRORS] = general
+        raise
+    try:
+        with transaction.atomic():  # a savepoint: the same question saved twice at once is a refusal too
+            entry.save()
+    except IntegrityError as exc:
+        if "faq_unique_question" not in str(exc):
+            raise
+        raise ValidationError({"question": [FAQ_SAME_QUESTION]}) from None
     knowledge_version_bump(business_id=entry.business_id)
     return entry
+
+
+# What the API may set on an FAQ entry (the business is the URL's).
+FAQ_FIELDS = frozenset({"question", "answer", "is_active", "position"})
+
+
+def _faq_entry_locked(business: Business, entry_id: Any) -> FaqEntry:
+    pk = as_id(entry_id)
+    entry = FaqEntry.objects.select_for_update().filter(business=business, pk=pk).first() if pk is not None else None
+    if entry is None:
+        raise NotFound({"entry_id": ["We could not find that FAQ entry."]})
+    return entry
+
+
+def _faq_apply(entry: FaqEntry, changes: Mapping[str, Any]) -> None:
+    unknown = set(changes) - FAQ_FIELDS
+    if unknown:
+        raise TypeError(f"an FAQ entry cannot be given {', '.join(sorted(unknown))} here")
+    for name, value in changes.items():
+        setattr(entry, name, value)
+
+
+@transaction.atomic
+def faq_entry_create(*, business: Business, **fields: Any) -> FaqEntry:
+    """A new FAQ entry of `business` (question, answer, is_active, position). Raises ValidationError."""
+    entry = FaqEntry(business=business)
+    _faq_apply(entry, fields)
+    return faq_entry_save(entry=entry)
+
+
+@transaction.atomic
+def faq_entry_update(*, business: Business, entry_id: int, **changes: Any) -> FaqEntry:
+    """Change an FAQ entry of `business`. Raises NotFound (not its entry), ValidationError."""
+    entry = _faq_entry_locked(business, entry_id)
+    _faq_apply(entry, changes)
+    return faq_entry_save(entry=entry)
+
+
+@transaction.atomic
+def faq_entry_delete(*, business: Business, entry_id: int) -> None:
+    """Remove an FAQ entry of `business` (nothing refers to one). Raises NotFound (not its entry)."""
+    _faq_entry_locked(business, entry_id).delete()
+    knowledge_version_bump(business_id=business.pk)  # the agent must stop answering from it

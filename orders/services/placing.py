@@ -287,6 +287,7 @@ def _create(
     call: Any,
     idempotency_key: str | None,
     channel: str,
+    by: Any,
 ) -> Order:
     ticket_date = timezone.now().astimezone(business.tz).date()
     order = Order.objects.create(
@@ -326,7 +327,7 @@ def _create(
         for row, line in zip(rows, review.lines, strict=True)
         for m in line.modifiers
     )
-    ORDER_LIFECYCLE.record(order, "", reason="placed")
+    ORDER_LIFECYCLE.record(order, "", by=by, reason="placed")
     emit(business, "order.created", order_payload(order))
     return order
 
@@ -344,11 +345,13 @@ def order_place(
     call: Any = None,
     idempotency_key: str | None = None,
     channel: str = OrderChannel.PHONE,
+    by: Any = None,
 ) -> Order:
     """Validate, price and save an order with the next ticket number of the day; emits `order.created`.
 
     Raises ValidationError listing every problem. The same `idempotency_key` (per business)
-    returns the order it first created, unchanged, even when both calls race.
+    returns the order it first created, unchanged, even when both calls race. `by` is who
+    took it (staff at the counter; None for the phone agent), kept in its first history step.
     """
     key = idempotency.key_of(idempotency_key)
     # Before validating: a repeated tool call must get its order back even if, meanwhile,
@@ -383,6 +386,7 @@ def order_place(
                 call=call,
                 idempotency_key=key,
                 channel=channel,
+                by=by,
             )
     except IntegrityError:
         # The unique (business, idempotency_key) index made us wait for a concurrent call with

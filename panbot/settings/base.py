@@ -317,7 +317,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # validatorUrl None: no badge image fetched from swagger.io; the page loads nothing from outside.
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "displayOperationId": False, "validatorUrl": None},
-    "ENUM_NAME_OVERRIDES": {"MembershipRoleEnum": "restaurants.models.Membership.Role"},
+    "ENUM_NAME_OVERRIDES": {
+        "MembershipRoleEnum": "restaurants.models.Membership.Role",
+        "OrderStatusEnum": "orders.models.OrderStatus",
+        "ReservationStatusEnum": "reservations.models.ReservationStatus",
+    },
 }
 
 # --- I18N / time --------------------------------------------------------------------
