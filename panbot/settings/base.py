@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "telephony",
     "orders",
     "reservations",
+    "printing",
     "admin_portal",  # last: replaces django.contrib.auth's User admin
 ]
 
@@ -217,6 +218,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 5.0,
         "options": {"expires": 5.0},  # a run queued while workers were down is not worth running late
     },
+    # Print jobs whose task message was lost (a broker restart) are sent again.
+    "resume-print-jobs": {"task": "printing.tasks.resume_print_jobs", "schedule": 30.0, "options": {"expires": 30.0}},
     # Every login and refresh records a refresh token (rotation, reuse detection); expired ones go.
     "flush-expired-tokens": {"task": "accounts.tasks.flush_expired_tokens", "schedule": 24 * 3600.0},
 }
@@ -327,6 +330,12 @@ X_FRAME_OPTIONS = "DENY"
 # --- Telephony ------------------------------------------------------------------------
 # Seconds after the last heartbeat before a call's concurrency slot is reclaimed.
 CALL_LEASE_SECONDS = _int("CALL_LEASE_SECONDS", 15, minimum=3, maximum=600)
+
+# --- Kitchen printing --------------------------------------------------------------------
+# Seconds to connect to a printer and to send one ticket before the attempt counts as failed.
+PRINTER_TIMEOUT_SECONDS = _int("PRINTER_TIMEOUT_SECONDS", 5, minimum=1, maximum=60)
+# A printer on 127.0.0.1 is the platform itself: refused outside development (and the tests' fake printers).
+PRINTER_ALLOW_LOOPBACK = _bool("PRINTER_ALLOW_LOOPBACK", default=DEBUG)
 
 # --- LiveKit (off when LIVEKIT_URL is unset) ----------------------------------------------
 LIVEKIT_URL = _url("LIVEKIT_URL", schemes={"ws", "wss", "http", "https"})

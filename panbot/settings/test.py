@@ -25,3 +25,4 @@ CELERY_TASK_ALWAYS_EAGER = True
 # Each test process gets cache keys of its own (the login throttle counts failures in the cache):
 # parallel workers and runs minutes apart share one Redis database without seeing each other's counts.
 CACHES["default"]["KEY_PREFIX"] = f"panbot-test-{os.getpid()}-{os.urandom(4).hex()}"  # noqa: F405
+PRINTER_ALLOW_LOOPBACK = True  # the fake printers listen on loopback

@@ -23,6 +23,10 @@ METHODS = ("get", "post", "put", "patch", "delete")
 # path parameter -> the Tenant attribute whose object's primary key fills it
 PATH_OBJECTS: dict[str, str] = {
     "number_id": "number",
+    "order_id": "order",
+    "printer_id": "printer",
+    "agent_id": "print_agent",
+    "job_id": "print_job",
 }
 
 

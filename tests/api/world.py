@@ -47,6 +47,41 @@ class Tenant:
     def number(self) -> SipNumber:
         return self._make_number(business=self.business, label="Orders")
 
+    @cached_property
+    def order(self) -> Any:
+        from datetime import date
+
+        from django.utils import timezone
+
+        from orders.models import Order
+
+        self.printer  # noqa: B018  (the kitchen printer its tickets go to: reprints have somewhere to print)
+        return Order.objects.create(
+            business=self.business, customer_name="Giulia", customer_phone="+393331234567",
+            pickup_at=timezone.now(), currency="EUR", subtotal=8, total=8, ticket_date=date.today(), ticket_number=1,
+        )  # fmt: skip
+
+    @cached_property
+    def printer(self) -> Any:
+        from printing import services
+        from printing.models import Printer
+
+        # Reached through a print agent: API tests never send bytes anywhere.
+        printer = Printer(business=self.business, name="Kitchen", host="192.168.1.50", connection="relay")
+        return services.printer_save(printer=printer)
+
+    @cached_property
+    def print_job(self) -> Any:
+        from printing.models import PrintJob
+
+        return PrintJob.objects.create(business=self.business, printer=self.printer, order=self.order, kind="kitchen")
+
+    @cached_property
+    def print_agent(self) -> Any:
+        from printing import services
+
+        return services.print_agent_create(business_id=self.business.pk, name="Kitchen PC")[0]
+
 
 class World:
     def __init__(self, *, make_user: Callable[..., Any], make_business: Callable[..., Business],
