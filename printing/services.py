@@ -168,7 +168,9 @@ def print_job_attempt(*, job_id: int, expected_attempts: int) -> Attempt:
         status=PrintJob.Status.SENDING,
         claimed_until__lt=Now(),  # a sender that died mid-job
     )
-    claimed = PrintJob.objects.filter(claimable, pk=job_id, printer__connection=Printer.Connection.DIRECT).update(
+    # Only the job's own columns in the WHERE: a join would make Django update through a subquery,
+    # which PostgreSQL does not re-check against a concurrent claim (every racer would win).
+    claimed = PrintJob.objects.filter(claimable, pk=job_id).update(
         status=PrintJob.Status.SENDING,
         attempts=F("attempts") + 1,
         claimed_until=Now() + _sender_lease(),
@@ -178,6 +180,10 @@ def print_job_attempt(*, job_id: int, expected_attempts: int) -> Attempt:
         return Attempt("skipped")
     job = PrintJob.objects.select_related("printer__business").get(pk=job_id)
     printer = job.printer
+    if printer.connection != Printer.Connection.DIRECT:
+        # Switched to a print agent since it was queued: back in the queue for the agent.
+        PrintJob.objects.filter(pk=job_id).update(status=PrintJob.Status.QUEUED, attempts=F("attempts") - 1)
+        return Attempt("skipped")
     if not printer.is_active:
         _finish(job, transport.Delivery(False, printer.status, "The printer was deactivated."), final=True)
         return Attempt("failed")

@@ -18,6 +18,7 @@ from django.utils import timezone
 from escpos.printer import Dummy
 
 from orders.models import Order, OrderChannel
+from panbot.phone import format_international
 
 # Characters per line in the printer's standard font (font A, 12x24 dots).
 COLUMNS = {58: 32, 80: 48}
@@ -107,7 +108,8 @@ def receipt(order: Order, *, reprint: bool = False) -> list[Line | str]:
     business = order.business
     language, words = business.default_language, _words(business.default_language)
     lines: list[Line | str] = [Line(business.name, align="center", bold=True)]
-    lines += [Line(part, align="center") for part in (business.address, business.phone) if part]
+    contact = (business.address, format_international(business.public_phone))
+    lines += [Line(part, align="center") for part in contact if part]
     if reprint:
         lines.append(Line(words["reprint"], align="center", inverted=True))
     lines += [

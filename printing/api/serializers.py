@@ -29,7 +29,7 @@ class PrinterInput(InputSerializer):
         required=False,
         help_text="`relay` for a printer in the restaurant's LAN, reached by `manage.py print_agent`.",
     )
-    paper_width_mm = serializers.ChoiceField(choices=[58, 80], required=False)
+    paper_width_mm = serializers.IntegerField(required=False, help_text="58 or 80.")
     code_page = serializers.ChoiceField(choices=Printer.CodePage.choices, required=False)
     tickets = serializers.ChoiceField(choices=Printer.Tickets.choices, required=False)
     auto_print = serializers.BooleanField(required=False)
