@@ -1,3 +1,14 @@
 """Stakeholder admin registrations (autodiscovered by django.contrib.admin)."""
 
-from admin_portal.admin import businesses, calls, knowledge, menus, numbers, orders, reservations, trunks, users  # noqa: F401
+from admin_portal.admin import (  # noqa: F401
+    businesses,
+    calls,
+    knowledge,
+    menus,
+    numbers,
+    orders,
+    printing,
+    reservations,
+    trunks,
+    users,
+)

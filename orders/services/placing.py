@@ -34,6 +34,7 @@ from panbot import idempotency
 from panbot.errors import ErrorCollector
 from panbot.events import emit
 from panbot.inputs import as_int
+from printing.services import order_tickets_queue
 from restaurants.models import Business
 from restaurants.schedule import spoken_when
 
@@ -329,6 +330,8 @@ def _create(
     )
     ORDER_LIFECYCLE.record(order, "", by=by, reason="placed")
     emit(business, "order.created", order_payload(order))
+    # Kitchen tickets: queued with the order (a rolled-back order prints nothing), sent on commit.
+    order_tickets_queue(order=order)
     return order
 
 

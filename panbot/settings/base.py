@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "telephony",
     "orders",
     "reservations",
+    "printing",
     "admin_portal",  # last: replaces django.contrib.auth's User admin
 ]
 
@@ -243,6 +244,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         # a run queued while workers were down is not worth running late
         "options": {"expires": float(CALL_REAPER_SECONDS)},
     },
+    # Print jobs whose task message was lost (a broker restart) are sent again.
+    "resume-print-jobs": {"task": "printing.tasks.resume_print_jobs", "schedule": 30.0, "options": {"expires": 30.0}},
     # Every login and refresh records a refresh token (rotation, reuse detection); expired ones go.
     "flush-expired-tokens": {"task": "accounts.tasks.flush_expired_tokens", "schedule": 24 * 3600.0},
 }
@@ -402,6 +405,12 @@ RTP_PORT_RANGE = _port_range("RTP_PORT_RANGE", "10000-12000")
 # caller id counts as one caller), and calls one trunk may send within a second.
 CALLER_MAX_CALLS_PER_MINUTE = _int("CALLER_MAX_CALLS_PER_MINUTE", 6, minimum=1, maximum=10000)
 TRUNK_MAX_CALLS_PER_SECOND = _int("TRUNK_MAX_CALLS_PER_SECOND", 20, minimum=1, maximum=100000)
+
+# --- Kitchen printing --------------------------------------------------------------------
+# Seconds to connect to a printer and to send one ticket before the attempt counts as failed.
+PRINTER_TIMEOUT_SECONDS = _int("PRINTER_TIMEOUT_SECONDS", 5, minimum=1, maximum=60)
+# A printer on 127.0.0.1 is the platform itself: refused outside development (and the tests' fake printers).
+PRINTER_ALLOW_LOOPBACK = _bool("PRINTER_ALLOW_LOOPBACK", default=DEBUG)
 
 # --- LiveKit (off when LIVEKIT_URL is unset) ----------------------------------------------
 LIVEKIT_URL = _url("LIVEKIT_URL", schemes={"ws", "wss", "http", "https"})

@@ -42,3 +42,4 @@ DATABASES["embedded"] = {  # noqa: F405
 # second); tests/telephony/test_call_floods.py sets the production defaults (6/min, 20/s) itself.
 CALLER_MAX_CALLS_PER_MINUTE = 1_000_000
 TRUNK_MAX_CALLS_PER_SECOND = 1_000_000
+PRINTER_ALLOW_LOOPBACK = True  # the fake printers listen on loopback

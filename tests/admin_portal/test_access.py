@@ -20,6 +20,10 @@ ADMIN_PAGES = [
     "admin:orders_order_changelist",
     "admin:reservations_reservation_changelist",
     "admin:reservations_reservationsettings_changelist",
+    "admin:printing_printer_changelist",
+    "admin:printing_printer_add",
+    "admin:printing_printjob_changelist",
+    "admin:printing_printagent_changelist",
 ]
 
 

@@ -34,6 +34,10 @@ PATH_OBJECTS: dict[str, str] = {
     "group_id": "modifier_group",
     "modifier_id": "modifier",
     "entry_id": "faq_entry",
+    # Printing
+    "printer_id": "printer",
+    "agent_id": "print_agent",
+    "job_id": "print_job",
 }
 
 

@@ -200,6 +200,28 @@ MATRIX: dict[str, Row] = {
     "PATCH /api/v1/businesses/{business_id}/members/{user_id}/": Row(OWNER_ONLY, body={"role": "manager"}),
     "DELETE /api/v1/businesses/{business_id}/members/{user_id}/": Row(Expect(401, 404, 403, 403, 204, 404)),
     **ORDERS_MENU_FAQ,
+    # Printing: managers configure printers and print agents; staff reprint and see an order's jobs.
+    "GET /api/v1/businesses/{business_id}/printers/": Row(MANAGER_READ),
+    "POST /api/v1/businesses/{business_id}/printers/": Row(
+        Expect(401, 404, 403, 201, 201, 404), body={"name": "Bar", "host": "192.168.1.51", "connection": "relay"}
+    ),
+    "GET /api/v1/businesses/{business_id}/printers/{printer_id}/": Row(MANAGER_READ),
+    "PATCH /api/v1/businesses/{business_id}/printers/{printer_id}/": Row(MANAGER_WRITE, body={"auto_print": False}),
+    "POST /api/v1/businesses/{business_id}/printers/{printer_id}/test/": Row(Expect(401, 404, 403, 202, 202, 404)),
+    "GET /api/v1/businesses/{business_id}/orders/{order_id}/print-jobs/": Row(STAFF_READ),
+    "POST /api/v1/businesses/{business_id}/orders/{order_id}/print/": Row(
+        Expect(401, 404, 202, 202, 202, 404), body=lambda caller: {"printer": caller.world.own.printer.pk}
+    ),
+    "GET /api/v1/businesses/{business_id}/print-agents/": Row(MANAGER_READ),
+    "POST /api/v1/businesses/{business_id}/print-agents/": Row(
+        Expect(401, 404, 403, 201, 201, 404), body={"name": "Kitchen PC"}
+    ),
+    "PATCH /api/v1/businesses/{business_id}/print-agents/{agent_id}/": Row(MANAGER_WRITE, body={"is_active": True}),
+    # Print agents use their device token, never a person's: every persona here is refused.
+    "POST /api/v1/print-agent/claim/": Row(Expect(401, 401, 401, 401, 401, 401), body={}),
+    "POST /api/v1/print-agent/jobs/{job_id}/result/": Row(
+        Expect(401, 401, 401, 401, 401, 401), body={"printed": True, "printer_status": "ok"}
+    ),
 }
 
 

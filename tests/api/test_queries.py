@@ -136,6 +136,40 @@ def add_faq_entries(world: World, make_number, make_live_call) -> Callable[[int]
     return add
 
 
+def add_printers(world: World, make_number, make_live_call) -> Callable[[int], None]:
+    from printing import services
+    from printing.models import Printer
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            count = Printer.objects.count()
+            printer = Printer(business=world.own.business, name=f"Printer {count}", host="10.0.0.9", connection="relay")
+            services.printer_save(printer=printer)
+
+    return add
+
+
+def add_print_agents(world: World, make_number, make_live_call) -> Callable[[int], None]:
+    from printing import services
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            services.print_agent_create(business_id=world.own.business.pk, name="PC")
+
+    return add
+
+
+def add_print_jobs(world: World, make_number, make_live_call) -> Callable[[int], None]:
+    from printing.models import PrintJob
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            PrintJob.objects.create(business=world.own.business, printer=world.own.printer, order=world.own.order,
+                                    kind="kitchen", requested_by=world.users["staff"])  # fmt: skip
+
+    return add
+
+
 # list operation -> factory(world, make_number, make_live_call) of `add(n)`, which adds n rows to that list
 LIST_ROWS = {
     "GET /api/v1/businesses/{business_id}/numbers/": add_numbers,
@@ -150,6 +184,9 @@ LIST_ROWS = {
     "GET /api/v1/businesses/{business_id}/menu/modifier-groups/": add_menu_rows("groups"),
     "GET /api/v1/businesses/{business_id}/menu/modifiers/": add_menu_rows("modifiers"),
     "GET /api/v1/businesses/{business_id}/faq/": add_faq_entries,
+    "GET /api/v1/businesses/{business_id}/printers/": add_printers,
+    "GET /api/v1/businesses/{business_id}/print-agents/": add_print_agents,
+    "GET /api/v1/businesses/{business_id}/orders/{order_id}/print-jobs/": add_print_jobs,
 }
 
 

@@ -137,6 +137,27 @@ def take_bookings(business: Business) -> None:
             business=self.business, question="Do you have parking?", answer="Yes, behind the restaurant."
         )
 
+    @cached_property
+    def printer(self) -> Any:
+        from printing import services
+        from printing.models import Printer
+
+        # Reached through a print agent: API tests never send bytes anywhere.
+        printer = Printer(business=self.business, name="Kitchen", host="192.168.1.50", connection="relay")
+        return services.printer_save(printer=printer)
+
+    @cached_property
+    def print_job(self) -> Any:
+        from printing.models import PrintJob
+
+        return PrintJob.objects.create(business=self.business, printer=self.printer, order=self.order, kind="kitchen")
+
+    @cached_property
+    def print_agent(self) -> Any:
+        from printing import services
+
+        return services.print_agent_create(business_id=self.business.pk, name="Kitchen PC")[0]
+
 
 class World:
     def __init__(self, *, make_user: Callable[..., Any], make_business: Callable[..., Business],

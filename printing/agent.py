@@ -1,0 +1,117 @@
+"""The print agent: runs on a machine in the restaurant, connects out to the platform, prints on the LAN.
+
+A platform in the cloud cannot open a connection to 192.168.1.50:9100; the agent can. Each
+step claims the restaurant's due jobs for relay printers over the API (device token), sends
+each to its printer with the same transport the platform uses, and reports the outcome.
+
+Never twice: the agent writes a job id to its state file once the printer took the job, before
+reporting. If the report is lost and the platform hands the job out again after its lease, the
+agent finds the id and only reports again.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from printing import transport
+
+logger = logging.getLogger(__name__)
+
+KEEP_IDS = 5000  # printed job ids remembered (a busy kitchen's few days)
+
+
+class PlatformError(Exception):
+    """The platform could not be reached or refused the agent (a revoked token, a bad URL)."""
+
+
+class PrintAgent:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        token: str,
+        state_file: Path,
+        timeout: float = 10.0,
+        printer_timeout: float = 5.0,
+        send: Callable[..., transport.Delivery] = transport.send,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.state_file = state_file
+        self.timeout = timeout
+        self.printer_timeout = printer_timeout
+        self.send = send
+        self.printed: list[int] = self._load()
+        self.unreported: dict[int, dict[str, Any]] = {}
+
+    def _load(self) -> list[int]:
+        try:
+            return [int(i) for i in json.loads(self.state_file.read_text())["printed"]]
+        except FileNotFoundError:
+            return []
+        except (ValueError, KeyError, TypeError):
+            logger.warning("Ignoring an unreadable state file %s", self.state_file)
+            return []
+
+    def _remember(self, job_id: int) -> None:
+        self.printed = [*self.printed, job_id][-KEEP_IDS:]
+        tmp = self.state_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"printed": self.printed}))
+        os.replace(tmp, self.state_file)  # never half a state file: a crash keeps the previous one
+
+    def _call(self, path: str, body: dict[str, Any]) -> Any:
+        request = urllib.request.Request(  # noqa: S310 (the operator's platform URL, http or https)
+            f"{self.base_url}/api/v1/print-agent/{path}",
+            data=json.dumps(body).encode(),
+            headers={"Authorization": f"Device {self.token}", "Content-Type": "application/json"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                return json.load(response)
+        except urllib.error.HTTPError as exc:
+            detail = exc.read().decode(errors="replace")[:300]
+            raise PlatformError(f"The platform answered {exc.code}: {detail}") from None
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            raise PlatformError(f"Could not reach the platform at {self.base_url}: {exc}") from None
+
+    def step(self) -> int:
+        """Report what is pending, claim due jobs, print and report each; the number of jobs handled."""
+        for job_id, report in list(self.unreported.items()):
+            self._call(f"jobs/{job_id}/result/", report)
+            del self.unreported[job_id]
+        jobs = self._call("claim/", {"limit": 10})["jobs"]
+        for job in jobs:
+            self._handle(job)
+        return len(jobs)
+
+    def _handle(self, job: dict[str, Any]) -> None:
+        job_id = int(job["id"])
+        if job_id in self.printed:
+            report = {"printed": True, "printer_status": "ok", "error": ""}  # printed before; the report was lost
+        else:
+            delivery = self.send(
+                protocol=job["protocol"],
+                host=job["host"],
+                port=int(job["port"]),
+                data=base64.b64decode(job["document"]),
+                timeout=self.printer_timeout,
+                job_name=f"PanBot {job['kind']} {job['order_id'] or 'test'}",
+            )
+            if delivery.printed:
+                self._remember(job_id)
+            report = {"printed": delivery.printed, "printer_status": delivery.status, "error": delivery.error}
+            logger.info(
+                "Job %s on %s: %s", job_id, job["printer_name"], "printed" if delivery.printed else delivery.error
+            )
+        self.unreported[job_id] = report
+        self._call(f"jobs/{job_id}/result/", report)
+        del self.unreported[job_id]

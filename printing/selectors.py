@@ -1,0 +1,27 @@
+"""Printing's reads."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from orders.models import Order
+from panbot.errors import NotFound
+from printing.models import PrintAgent, Printer, PrintJob
+
+
+def business_printers(business_id: int) -> QuerySet[Printer]:
+    return Printer.objects.filter(business_id=business_id)
+
+
+def business_print_agents(business_id: int) -> QuerySet[PrintAgent]:
+    return PrintAgent.objects.filter(business_id=business_id)
+
+
+def order_exists(business_id: int, order_id: int) -> None:
+    """NotFound unless the order is this business's."""
+    if not Order.objects.filter(business_id=business_id, pk=order_id).exists():
+        raise NotFound("No such order.")
+
+
+def order_print_jobs(business_id: int, order_id: int) -> QuerySet[PrintJob]:
+    return PrintJob.objects.filter(business_id=business_id, order_id=order_id).select_related("printer")

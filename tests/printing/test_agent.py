@@ -1,0 +1,96 @@
+"""The relay path end to end on loopback: a print agent claims over HTTP, prints on its "LAN", reports back."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from orders.services import order_place
+from printing import services
+from printing.agent import PlatformError, PrintAgent
+from printing.models import Printer, PrintJob
+from tests.printing.conftest import decode_escpos
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def relay(business, menu, taking_orders, make_printer, fake_printer, at):
+    """A kitchen printer in the restaurant's LAN (only the agent reaches it) and one phone order for it."""
+    printer = make_printer(fake_printer.port, connection=Printer.Connection.RELAY)
+    at(2026, 6, 13, 18, 0)
+    order = order_place(business=business, items=[{"item_id": menu.cola.pk, "quantity": 2}], customer_name="Anna",
+                        customer_phone="333 765 4321")  # fmt: skip
+    _, token = services.print_agent_create(business_id=business.pk, name="Kitchen PC")
+    return printer, order, token
+
+
+def test_the_agent_prints_the_order_once_and_reports_it(relay, live_server, fake_printer, tmp_path):
+    _, order, token = relay
+    agent = PrintAgent(base_url=live_server.url, token=token, state_file=tmp_path / "state.json")
+    assert agent.step() == 1
+    (data,) = fake_printer.wait_for_jobs(1)
+    assert f"#{order.ticket_number}" in decode_escpos(data, "cp858")
+    job = PrintJob.objects.get()
+    assert (job.status, job.attempts) == ("printed", 1)
+    assert agent.step() == 0  # nothing left
+    time.sleep(0.2)
+    assert len(fake_printer.jobs) == 1
+
+
+def test_a_lost_report_never_prints_the_ticket_twice(relay, live_server, fake_printer, tmp_path):
+    _, _, token = relay
+
+    class LosesReports(PrintAgent):
+        def _call(self, path, body):
+            if path.startswith("jobs/"):
+                raise PlatformError("the network went away")
+            return super()._call(path, body)
+
+    with pytest.raises(PlatformError):
+        LosesReports(base_url=live_server.url, token=token, state_file=tmp_path / "state.json").step()
+    assert len(fake_printer.wait_for_jobs(1)) == 1
+    # The agent restarts; the platform hands the job out again once its lease has run out.
+    PrintJob.objects.update(claimed_until="2000-01-01T00:00:00Z")
+    restarted = PrintAgent(base_url=live_server.url, token=token, state_file=tmp_path / "state.json")
+    assert restarted.step() == 1
+    time.sleep(0.2)
+    assert len(fake_printer.jobs) == 1  # reported as printed, not printed again
+    assert PrintJob.objects.get().status == "printed"
+
+
+def test_a_failing_lan_printer_is_retried_by_the_agent_then_failed(relay, live_server, tmp_path, closed_port):
+    printer, _, token = relay
+    Printer.objects.filter(pk=printer.pk).update(port=closed_port)
+    agent = PrintAgent(base_url=live_server.url, token=token, state_file=tmp_path / "state.json")
+    for attempt in range(1, 5):
+        PrintJob.objects.update(not_before=None)  # the backoff is the platform's; here we do not wait it out
+        assert agent.step() == 1
+        job = PrintJob.objects.get()
+        assert job.attempts == attempt
+    assert (job.status, "refused" in job.error) == ("failed", True)
+    assert Printer.objects.get(pk=printer.pk).status == "offline"
+
+
+def test_the_command_runs_one_step_with_the_token_from_the_environment(relay, live_server, fake_printer, tmp_path,
+                                                                       monkeypatch):  # fmt: skip
+    _, _, token = relay
+    monkeypatch.setenv("PRINT_AGENT_TOKEN", token)
+    out = io.StringIO()
+    call_command(
+        "print_agent", "--url", live_server.url, "--once", "--state-file", str(tmp_path / "s.json"), stdout=out
+    )
+    assert "1 job(s) handled" in out.getvalue()
+    assert len(fake_printer.wait_for_jobs(1)) == 1
+
+
+def test_the_command_refuses_a_revoked_token_clearly(relay, live_server, tmp_path, monkeypatch):
+    monkeypatch.setenv("PRINT_AGENT_TOKEN", "pa_not-a-real-token")
+    with pytest.raises(CommandError, match="401"):
+        call_command("print_agent", "--url", live_server.url, "--once", "--state-file", str(tmp_path / "s.json"))
+    monkeypatch.delenv("PRINT_AGENT_TOKEN")
+    with pytest.raises(CommandError, match="PRINT_AGENT_TOKEN"):
+        call_command("print_agent", "--url", live_server.url, "--once")
