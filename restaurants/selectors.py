@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from rapidfuzz import fuzz, process
 
@@ -214,3 +215,24 @@ def faq_search(business: Business, query: str, *, limit: int = 3) -> list[FaqEnt
             scored.append((score, -entry.position, -entry.pk, entry))
     scored.sort(key=lambda row: row[:3], reverse=True)
     return [row[3] for row in scored[:limit]]
+
+
+# --- The platform's view of its tenants -----------------------------------------------------------
+
+
+def platform_businesses(*, active: bool | None = None, search: str = "") -> QuerySet[Business]:
+    """Every business with `number_count` (numbers it holds) and `live_call_count` (calls holding its slots)."""
+    businesses = Business.objects.annotate(
+        number_count=Count("sip_numbers", distinct=True), live_call_count=Count("active_calls", distinct=True)
+    )
+    if active is not None:
+        businesses = businesses.filter(is_active=active)
+    search = search.strip()
+    if search:
+        businesses = businesses.filter(Q(name__icontains=search) | Q(slug__icontains=search))
+    return businesses
+
+
+def business_get(business_id: int) -> Business | None:
+    """The business with this id, any tenant (the platform's lookups); None when there is none."""
+    return Business.objects.filter(pk=business_id).first()

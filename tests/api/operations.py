@@ -23,6 +23,10 @@ METHODS = ("get", "post", "put", "patch", "delete")
 # path parameter -> the Tenant attribute whose object's primary key fills it
 PATH_OBJECTS: dict[str, str] = {
     "number_id": "number",
+    # api-calls: tenant calls and the platform API
+    "call_id": "call",
+    "business_pk": "business",
+    "trunk_id": "trunk",
 }
 
 
@@ -45,6 +49,11 @@ def operation(op: str) -> dict[str, Any]:
 
 def is_tenant(op: str) -> bool:
     return "{business_id}" in op
+
+
+def is_platform(op_or_path: str) -> bool:
+    """Under /api/v1/platform/: stakeholders only (tests call it as the stakeholder, not the owner)."""
+    return "/api/v1/platform/" in op_or_path
 
 
 def needs_token(op: str) -> bool:

@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from datetime import timedelta
 from functools import cached_property
 from typing import Any
 
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.services import TokenPair, tokens_issue
 from restaurants import services as restaurant_services
 from restaurants.models import Business, Membership
-from telephony.models import SipNumber
+from telephony import services as telephony_services
+from telephony.models import CallRecord, PbxTrunk, SipNumber
 
 PASSWORD = "pw-for-tests-only"
 # The columns of the permission matrix, in its order.
@@ -46,6 +49,27 @@ class Tenant:
     @cached_property
     def number(self) -> SipNumber:
         return self._make_number(business=self.business, label="Orders")
+
+    # --- calls and the platform's objects (api-calls) ---
+
+    @cached_property
+    def call(self) -> CallRecord:
+        """A finished call on `number`, as call_end leaves it."""
+        ended = timezone.now()
+        started = ended - timedelta(seconds=95)
+        return CallRecord.objects.create(
+            business=self.business, sip_number=self.number, dialed_number=self.number.number,
+            caller_number="+393331112222", sip_call_id=f"world-call-{self.business.pk}", started_at=started,
+            ended_at=ended, duration_seconds=95.0, status=CallRecord.Status.COMPLETED,
+            reason=CallRecord.Reason.CALLER_HANGUP,
+            transcript=[{"role": "caller", "text": "Una margherita, per favore."}, {"role": "agent", "text": "Certo!"}],
+            usage={"models": [{"model": "scripted", "input_tokens": 100}]},
+        )  # fmt: skip
+
+    @cached_property
+    def trunk(self) -> PbxTrunk:
+        """A PBX trunk (trunks are the platform's, not a business's; one per Tenant so ids differ)."""
+        return telephony_services.trunk_create(name=f"PBX {self.business.slug}", allowed_addresses=["203.0.113.10"])
 
 
 class World:
