@@ -236,3 +236,8 @@ def platform_businesses(*, active: bool | None = None, search: str = "") -> Quer
 def business_get(business_id: int) -> Business | None:
     """The business with this id, any tenant (the platform's lookups); None when there is none."""
     return Business.objects.filter(pk=business_id).first()
+
+
+def faq_entries_for_business(business_id: int) -> QuerySet[FaqEntry]:
+    """All the business's FAQ entries, active or not (the API lists them for editing)."""
+    return FaqEntry.objects.filter(business_id=business_id)

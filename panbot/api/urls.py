@@ -17,6 +17,8 @@ urlpatterns = [
     # The platform API (/api/v1/platform/, stakeholders only).
     path("", include("telephony.api.platform.urls")),
     path("", include("restaurants.api.platform.urls")),
+    path("", include("orders.api.urls")),
+    path("", include("restaurants.api.faq")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     # Last: an unknown URL under /api/ is a JSON 404 even with DEBUG on (Django's page is HTML).

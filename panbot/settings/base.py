@@ -291,7 +291,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # validatorUrl None: no badge image fetched from swagger.io; the page loads nothing from outside.
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "displayOperationId": False, "validatorUrl": None},
-    "ENUM_NAME_OVERRIDES": {"MembershipRoleEnum": "restaurants.models.Membership.Role"},
+    "ENUM_NAME_OVERRIDES": {
+        "MembershipRoleEnum": "restaurants.models.Membership.Role",
+        # Calls' statuses and reasons (a "status" field of orders and bookings has other choices).
+        "CallStatusEnum": "telephony.models.CallRecord.Status",
+        "CallReasonEnum": "telephony.models.CallRecord.Reason",
+        "OrderStatusEnum": "orders.models.OrderStatus",
+    },
 }
 
 # --- I18N / time --------------------------------------------------------------------

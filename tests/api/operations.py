@@ -27,6 +27,13 @@ PATH_OBJECTS: dict[str, str] = {
     "call_id": "call",
     "business_pk": "business",
     "trunk_id": "trunk",
+    # Orders, the menu, FAQ
+    "order_id": "order",
+    "category_id": "menu_category",
+    "item_id": "menu_item",
+    "group_id": "modifier_group",
+    "modifier_id": "modifier",
+    "entry_id": "faq_entry",
 }
 
 
