@@ -90,13 +90,13 @@ def _with_live_figures(calls: QuerySet[ActiveCall]) -> QuerySet[ActiveCall]:
 
 def business_live_calls(business_id: int) -> QuerySet[ActiveCall]:
     """The calls holding a slot of the business now, oldest first, each with `live_for` and `stale`."""
-    calls = ActiveCall.objects.filter(business_id=business_id).select_related("sip_number", "call_record")
+    calls = ActiveCall.objects.filter(business_id=business_id).select_related("sip_number")
     return _with_live_figures(calls).order_by("pk")
 
 
 def platform_live_calls(*, business_id: int | None = None) -> QuerySet[ActiveCall]:
     """Every tenant's live calls (or one business's), oldest first, each with `live_for` and `stale`."""
-    calls = ActiveCall.objects.select_related("business", "sip_number", "call_record")
+    calls = ActiveCall.objects.select_related("business", "sip_number")
     if business_id is not None:
         calls = calls.filter(business_id=business_id)
     return _with_live_figures(calls).order_by("pk")
