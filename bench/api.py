@@ -26,11 +26,13 @@ so they do not pay for it twice. Operations: the orders list (when the orders AP
 `GET .../orders/`, 50 orders of 2 lines a page), the numbers list, the call history (50 calls
 a page) and a number update (`PATCH .../numbers/{id}/`, a label that changes every time, so
 each request writes and emits its event). Every (operation, scheme) pair runs --requests
-requests per round after a warm-up; the schemes' order rotates between rounds, because this
-machine is shared and its speed drifts. Reported: the median requests/s over the rounds,
-p50/p99 latency over all of them, and the queries one request makes.
+requests after a warm-up, the three schemes interleaved request by request (who goes first
+rotates), because this machine is shared and its speed drifts: a slow second hits every
+scheme alike. Reported: requests/s (one request at a time, so 1 / mean latency), p50 and p99
+latency, the queries one request makes, and the stateless scheme's ratio and p50 difference
+against each other one.
 
-Options: --rounds (default 3), --requests (default 400). Only ratios within one run travel.
+Option: --requests (default 500). Only ratios within one run travel.
 """
 
 from __future__ import annotations
@@ -38,7 +40,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -211,25 +212,31 @@ def use(scheme: str, views: set[type]) -> None:
         view.permission_classes = [permission]
 
 
-def measure(operation: Operation, scheme: str, owner: Any, count: int) -> dict[str, Any]:
-    client, headers = client_for(scheme, owner)
-    for i in range(20):  # warm-up: connections, caches, code paths
-        status = operation.send(client, i, headers)
-        assert status == 200, (operation.name, scheme, status)
-    reset_queries()  # each request clears the log when it starts: count from an empty one
-    with CaptureQueriesContext(connection) as queries:
-        operation.send(client, 0, headers)
-    query_count = len(queries)  # now: the context reads the log lazily, and every request clears it
-    latencies = []
-    started = time.perf_counter()
+def measure(operation: Operation, owner: Any, count: int, views: set[type]) -> dict[str, dict[str, Any]]:
+    """`count` requests per scheme, interleaved request by request, so load drift hits every scheme alike."""
+    schemes = list(SCHEMES)
+    clients = {scheme: client_for(scheme, owner) for scheme in schemes}
+    results: dict[str, dict[str, Any]] = {}
+    for scheme in schemes:
+        use(scheme, views)
+        client, headers = clients[scheme]
+        for i in range(20):  # warm-up: connections, caches, code paths
+            status = operation.send(client, i, headers)
+            assert status == 200, (operation.name, scheme, status)
+        reset_queries()  # each request clears the log when it starts: count from an empty one
+        with CaptureQueriesContext(connection) as queries:
+            operation.send(client, 0, headers)
+        results[scheme] = {"queries": len(queries), "latencies": []}  # len() now: the log is read lazily
     for i in range(count):
-        t0 = time.perf_counter()
-        status = operation.send(client, i, headers)
-        latencies.append(time.perf_counter() - t0)
-        if status != 200:
-            raise RuntimeError(f"{operation.name} under {scheme} answered {status}")
-    elapsed = time.perf_counter() - started
-    return {"rps": count / elapsed, "latencies": latencies, "queries": query_count}
+        for scheme in schemes[i % len(schemes) :] + schemes[: i % len(schemes)]:  # rotate who goes first
+            use(scheme, views)
+            client, headers = clients[scheme]
+            t0 = time.perf_counter()
+            status = operation.send(client, i, headers)
+            results[scheme]["latencies"].append(time.perf_counter() - t0)
+            if status != 200:
+                raise RuntimeError(f"{operation.name} under {scheme} answered {status}")
+    return results
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -239,54 +246,46 @@ def percentile(values: list[float], pct: float) -> float:
 
 def run(options: argparse.Namespace) -> None:
     pushes = "Redis" if settings.REDIS_URL else "in-memory channel layer"
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
         f"PostgreSQL {connection.pg_version // 10000}, Python {sys.version.split()[0]}, Django {django.__version__}, "
-        f"{os.cpu_count()} CPUs; event pushes: {pushes}; {options.rounds} rounds x {options.requests} requests",
+        f"{os.cpu_count()} CPUs, load average {load:.1f}; event pushes: {pushes}; "
+        f"{options.requests} requests per operation and scheme, interleaved",
         flush=True,
     )
     data = seed()
     ops = operations(data)
     views = {op.view for op in ops}
     saved = {view: (view.authentication_classes, view.permission_classes) for view in views}
-    results: dict[tuple[str, str], list[dict]] = {}
-    schemes = list(SCHEMES)
     try:
-        for round_no in range(options.rounds):
-            order = schemes[round_no % len(schemes) :] + schemes[: round_no % len(schemes)]
-            for op in ops:
-                for scheme in order:
-                    use(scheme, views)
-                    results.setdefault((op.name, scheme), []).append(
-                        measure(op, scheme, data["owner"], options.requests)
-                    )
-            print(f"   round {round_no + 1} done", flush=True)
+        results = {op.name: measure(op, data["owner"], options.requests, views) for op in ops}
     finally:
         for view, (authentication, permission) in saved.items():
             view.authentication_classes, view.permission_classes = authentication, permission
 
     print("\n   operation       auth scheme       req/s   p50 ms   p99 ms  queries/request")
     for op in ops:
-        rps = {}
-        for scheme in schemes:
-            runs = results[(op.name, scheme)]
-            rps[scheme] = statistics.median(r["rps"] for r in runs)
-            latencies = [latency for r in runs for latency in r["latencies"]]
+        rps, p50 = {}, {}
+        for scheme, result in results[op.name].items():
+            latencies = result["latencies"]
+            rps[scheme] = len(latencies) / sum(latencies)  # one request at a time: 1 / mean latency
+            p50[scheme] = percentile(latencies, 50) * 1000
             print(
-                f"   {op.name:<15} {scheme:<15} {rps[scheme]:>7.0f} {percentile(latencies, 50) * 1000:>8.2f} "
-                f"{percentile(latencies, 99) * 1000:>8.2f} {runs[0]['queries']:>8}",
+                f"   {op.name:<15} {scheme:<15} {rps[scheme]:>7.0f} {p50[scheme]:>8.2f} "
+                f"{percentile(latencies, 99) * 1000:>8.2f} {result['queries']:>8}",
                 flush=True,
             )
-        stateless = rps["stateless JWT"]
+        base = "stateless JWT"
         print(
-            f"   {'':<15} stateless / SimpleJWT (DB) {stateless / rps['SimpleJWT (DB)']:.2f}, "
-            f"stateless / session {stateless / rps['session']:.2f} (requests/s)"
+            f"   {'':<15} stateless JWT vs SimpleJWT (DB): x{rps[base] / rps['SimpleJWT (DB)']:.2f} req/s, "
+            f"p50 {p50[base] - p50['SimpleJWT (DB)']:+.2f} ms; vs session: x{rps[base] / rps['session']:.2f} req/s, "
+            f"p50 {p50[base] - p50['session']:+.2f} ms"
         )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--rounds", type=int, default=3, help="rounds; the schemes' order rotates (default: 3)")
-    parser.add_argument("--requests", type=int, default=400, help="timed requests per operation, scheme and round")
+    parser.add_argument("--requests", type=int, default=500, help="timed requests per operation and scheme")
     options = parser.parse_args()
 
     creation = connection.creation
