@@ -46,6 +46,18 @@ class NotFound(Exception):
         return " ".join(self.messages)
 
 
+class Conflict(Exception):
+    """A valid request the row's current state refuses (a number another business holds): an API answers 409.
+
+    `message` is a sentence for people, `code` says which state refused it, for programs.
+    """
+
+    def __init__(self, message: str, *, code: str = "conflict") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
 class ErrorCollector:
     """Gathers every problem before raising, so the caller hears all of them at once, not one per try."""
 

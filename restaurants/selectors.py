@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from rapidfuzz import fuzz, process
 
@@ -273,6 +273,27 @@ def business_hours(business_id: int) -> list[OpeningHours]:
 def business_closures(business_id: int) -> QuerySet[Closure]:
     """The business's whole-day closures."""
     return Closure.objects.filter(business_id=business_id)
+
+
+# --- The platform's view of its tenants -----------------------------------------------------------
+
+
+def platform_businesses(*, active: bool | None = None, search: str = "") -> QuerySet[Business]:
+    """Every business with `number_count` (numbers it holds) and `live_call_count` (calls holding its slots)."""
+    businesses = Business.objects.annotate(
+        number_count=Count("sip_numbers", distinct=True), live_call_count=Count("active_calls", distinct=True)
+    )
+    if active is not None:
+        businesses = businesses.filter(is_active=active)
+    search = search.strip()
+    if search:
+        businesses = businesses.filter(Q(name__icontains=search) | Q(slug__icontains=search))
+    return businesses
+
+
+def business_get(business_id: int) -> Business | None:
+    """The business with this id, any tenant (the platform's lookups); None when there is none."""
+    return Business.objects.filter(pk=business_id).first()
 
 
 def faq_entries_for_business(business_id: int) -> QuerySet[FaqEntry]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping
 from datetime import time
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.utils.text import slugify
 
 from accounts.selectors import user_by_login
 from accounts.services import token_version_bump
@@ -69,6 +71,36 @@ def business_update(*, business: Business, changes: Mapping[str, Any]) -> Busine
     locked.full_clean()  # also turns a typed phone number into E.164
     locked.save(update_fields=[*changes, "updated_at"])
     knowledge_version_bump(business_id=locked.pk)  # name, address, agent defaults: the agent's prompt
+    return locked
+
+
+@transaction.atomic
+def business_create(*, name: str, slug: str = "", **fields: Any) -> Business:
+    """A new business (tenant); without a slug, one is made from the name. Raises ValidationError."""
+    business = Business(name=name, slug=slug or _free_slug(name), **fields)
+    return business_save(business=business)
+
+
+def _free_slug(name: str) -> str:
+    """A slug from `name` no business has yet ("trattoria-da-mario", then "trattoria-da-mario-2", ...)."""
+    max_length = (Business._meta.get_field("slug").max_length or 80) - 8  # room for "-<n>"
+    base = slugify(name)[:max_length].strip("-") or "business"
+    taken = set(Business.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    if base not in taken:
+        return base
+    return next(f"{base}-{n}" for n in itertools.count(2) if f"{base}-{n}" not in taken)
+
+
+@transaction.atomic
+def business_set_active(*, business: Business, is_active: bool) -> Business:
+    """Deactivate a business (its numbers then refuse new calls; calls in progress finish) or reactivate it.
+
+    A no-op when it already is. Nothing is deleted: history, numbers and members stay.
+    """
+    locked = Business.objects.select_for_update().get(pk=business.pk)
+    if locked.is_active != is_active:
+        locked.is_active = is_active
+        locked.save(update_fields=["is_active", "updated_at"])
     return locked
 
 

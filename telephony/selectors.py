@@ -1,15 +1,35 @@
-"""Telephony reads: a business's numbers, live calls and how loaded an agent worker is."""
+"""Telephony reads: numbers, live calls, call history, trunks, and how loaded an agent worker is."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, time, timedelta
 
 from django.conf import settings
-from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Q, QuerySet, Value
-from django.db.models.functions import Now
+from django.db.models import (
+    BooleanField,
+    Count,
+    DateTimeField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.expressions import CombinedExpression
+from django.db.models.functions import Coalesce, Now
 
+from orders.models import Order
+from panbot.phone import to_e164
+from reservations.models import Reservation
 from restaurants.models import Business
-from telephony.models import ActiveCall, PbxTrunk, SipNumber
+from restaurants.schedule import wall_clock
+from telephony.models import ActiveCall, CallRecord, NumberAssignment, PbxTrunk, SipNumber
 
 
 def live_calls(business: Business | int | None = None) -> QuerySet[ActiveCall]:
@@ -49,3 +69,144 @@ def trunk_for_livekit_id(livekit_trunk_id: str) -> PbxTrunk | None:
     if not livekit_trunk_id:
         return None
     return PbxTrunk.objects.filter(livekit_trunk_id=livekit_trunk_id, is_active=True).first()
+
+
+# --- Calls as owners and the platform see them ----------------------------------------------------
+
+
+def _lease_cutoff() -> ExpressionWrapper[CombinedExpression]:
+    """The database's now minus the lease: a live call not heartbeated since is a ghost about to be reclaimed."""
+    return ExpressionWrapper(
+        Now() - Value(timedelta(seconds=settings.CALL_LEASE_SECONDS)), output_field=DateTimeField()
+    )
+
+
+def _with_live_figures(calls: QuerySet[ActiveCall]) -> QuerySet[ActiveCall]:
+    # Durations from the database clock, like the lease times the admission writes (hosts' clocks differ).
+    return calls.annotate(
+        live_for=ExpressionWrapper(Now() - F("started_at"), output_field=DurationField()),
+        stale=ExpressionWrapper(Q(last_heartbeat_at__lt=_lease_cutoff()), output_field=BooleanField()),
+    )
+
+
+def business_live_calls(business_id: int) -> QuerySet[ActiveCall]:
+    """The calls holding a slot of the business now, oldest first, each with `live_for` and `stale`."""
+    calls = ActiveCall.objects.filter(business_id=business_id).select_related("sip_number")
+    return _with_live_figures(calls).order_by("pk")
+
+
+def platform_live_calls(*, business_id: int | None = None) -> QuerySet[ActiveCall]:
+    """Every tenant's live calls (or one business's), oldest first, each with `live_for` and `stale`."""
+    calls = ActiveCall.objects.select_related("business", "sip_number")
+    if business_id is not None:
+        calls = calls.filter(business_id=business_id)
+    return _with_live_figures(calls).order_by("pk")
+
+
+def number_known_to_business(business_id: int, number_id: int) -> bool:
+    """Whether the business holds the number now or held it once (its calls on it are in its history)."""
+    return SipNumber.objects.filter(
+        Q(business_id=business_id) | Exists(NumberAssignment.objects.filter(sip_number=OuterRef("pk"),
+                                                                           business_id=business_id)),
+        pk=number_id,
+    ).exists()  # fmt: skip
+
+
+def _count_of(model: type[Order] | type[Reservation]) -> Coalesce:
+    rows = model.objects.filter(call=OuterRef("pk")).order_by().values("call").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
+def call_history(
+    business: Business,
+    *,
+    day_from: date | None = None,
+    day_to: date | None = None,
+    sip_number_id: int | None = None,
+    status: str | None = None,
+    reason: str | None = None,
+    caller: str | None = None,
+) -> QuerySet[CallRecord]:
+    """The business's calls, newest first, filtered; each with `orders_created` and `reservations_created`.
+
+    `day_from`/`day_to` are dates on the business's clocks, both included (a call belongs to the
+    local day it started on); `caller` is matched in E.164 (give it normalised). The caller checks
+    that `sip_number_id` is a number the business knows (`number_known_to_business`).
+    """
+    calls = (
+        CallRecord.objects.filter(business_id=business.pk)
+        .select_related("sip_number")
+        .annotate(orders_created=_count_of(Order), reservations_created=_count_of(Reservation))
+    )
+    if day_from is not None:
+        calls = calls.filter(started_at__gte=wall_clock(day_from, time(0), business.tz))
+    if day_to is not None:
+        calls = calls.filter(started_at__lt=wall_clock(day_to + timedelta(days=1), time(0), business.tz))
+    if sip_number_id is not None:
+        calls = calls.filter(sip_number_id=sip_number_id)
+    if status:
+        calls = calls.filter(status=status)
+    if reason:
+        calls = calls.filter(reason=reason)
+    if caller:
+        calls = calls.filter(caller_number=caller)
+    return calls
+
+
+def business_calls(business_id: int) -> QuerySet[CallRecord]:
+    """One business's calls with what they created: orders (lines not included) and reservations."""
+    return (
+        CallRecord.objects.filter(business_id=business_id)
+        .select_related("sip_number")
+        .prefetch_related(
+            Prefetch("orders", queryset=Order.objects.filter(business_id=business_id).order_by("created_at", "pk")),
+            Prefetch(
+                "reservations",
+                queryset=Reservation.objects.filter(business_id=business_id).order_by("created_at", "pk"),
+            ),
+        )
+    )
+
+
+# --- The platform's numbers, businesses and trunks -------------------------------------------------
+
+
+def platform_numbers(
+    *,
+    business_id: int | None = None,
+    active: bool | None = None,
+    assigned: bool | None = None,
+    search: str = "",
+) -> QuerySet[SipNumber]:
+    """Every number with its holder, trunk and `live_call_count` (every call on it, whoever's).
+
+    `search` finds a number typed in any form ("055 1234567"), or text in its digits, label or
+    holder's name.
+    """
+    numbers = SipNumber.objects.select_related("business", "trunk", "assigned_by").annotate(
+        live_call_count=Count("active_calls")
+    )
+    if business_id is not None:
+        numbers = numbers.filter(business_id=business_id)
+    if active is not None:
+        numbers = numbers.filter(is_active=active)
+    if assigned is not None:
+        numbers = numbers.filter(business__isnull=not assigned)
+    search = search.strip()
+    if search:
+        matches = Q(label__icontains=search) | Q(business__name__icontains=search) | Q(number__contains=search)
+        e164 = to_e164(search)
+        if e164:
+            matches |= Q(number=e164)
+        numbers = numbers.filter(matches)
+    return numbers
+
+
+def platform_trunks() -> QuerySet[PbxTrunk]:
+    """Every trunk with `number_count`: the numbers it carries."""
+    return PbxTrunk.objects.annotate(number_count=Count("numbers"))
+
+
+def trunk_get(trunk_id: int) -> PbxTrunk | None:
+    """The trunk with this id; None when there is none."""
+    return PbxTrunk.objects.filter(pk=trunk_id).first()

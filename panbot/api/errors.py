@@ -3,6 +3,7 @@
 - A service's `ValidationError` is 400 with its field errors, the same sentences the phone agent
   speaks (`exc.message_dict`; general problems under `non_field_errors`, as DRF's own).
 - `panbot.errors.NotFound` is 404 (its own exception, not a ValidationError).
+- `panbot.errors.Conflict` (a service refusing what the row's state does not allow) is 409.
 - `panbot.errors.AuthenticationRefused` is 401, `panbot.errors.TooManyAttempts` 429 with Retry-After.
 - Every other error (401, 403, 404, 405, 409, 413, 415, 429, malformed JSON) is `{"detail", "code"}`.
 
@@ -22,6 +23,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
 from panbot.errors import WWW_AUTHENTICATE, AuthenticationRefused, NotFound, TooManyAttempts
+from panbot.errors import Conflict as StateConflict
 
 
 class Conflict(exceptions.APIException):
@@ -57,6 +59,8 @@ def _translate(exc: Exception) -> Exception:
         return exceptions.NotFound(" ".join(exc.messages) or None)
     if isinstance(exc, DjangoValidationError):
         return exceptions.ValidationError(field_errors(exc))
+    if isinstance(exc, StateConflict):
+        return Conflict(exc.message, code=exc.code)
     if isinstance(exc, AuthenticationRefused):
         return exceptions.AuthenticationFailed(exc.message, code=exc.code)
     if isinstance(exc, TooManyAttempts):

@@ -64,8 +64,23 @@ class InputSerializer(serializers.Serializer):  # type: ignore[type-arg]  # inpu
         return value
 
 
+class NoInput(InputSerializer):
+    """No fields: send nothing, or {} (any field is refused as unknown)."""
+
+
 def parse(serializer_class: type[serializers.Serializer[Any]], request: Any, **kwargs: Any) -> Any:
     """The request body validated by `serializer_class`; a 400 with field errors (via the exception handler) if not."""
     serializer = serializer_class(data=request.data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def parse_query(serializer_class: type[serializers.Serializer[Any]], request: Any, **kwargs: Any) -> Any:
+    """The query parameters validated by `serializer_class` (a plain Serializer: query values are text).
+
+    Parameters it does not declare (`cursor`, `page_size`) are left to whoever reads them; a bad
+    value is a 400 naming its parameter. Document them with `extend_schema(parameters=[serializer_class])`.
+    """
+    serializer = serializer_class(data=request.query_params, **kwargs)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data

@@ -16,6 +16,9 @@ urlpatterns = [
     path("", include("telephony.api.urls")),
     path("", include("restaurants.api.urls")),
     path("", include("reservations.api.urls")),
+    # The platform API (/api/v1/platform/, stakeholders only).
+    path("", include("telephony.api.platform.urls")),
+    path("", include("restaurants.api.platform.urls")),
     path("", include("orders.api.urls")),
     path("", include("restaurants.api.faq")),
     path("", include("printing.api.urls")),

@@ -322,6 +322,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "displayOperationId": False, "validatorUrl": None},
     "ENUM_NAME_OVERRIDES": {
         "MembershipRoleEnum": "restaurants.models.Membership.Role",
+        # Calls' statuses and reasons (a "status" field of orders and bookings has other choices).
+        "CallStatusEnum": "telephony.models.CallRecord.Status",
+        "CallReasonEnum": "telephony.models.CallRecord.Reason",
         "OrderStatusEnum": "orders.models.OrderStatus",
         "ReservationStatusEnum": "reservations.models.ReservationStatus",
     },

@@ -172,3 +172,23 @@ def tenant_router() -> routers.SimpleRouter:
 
 class TenantAPIView(TenantMixin, generics.GenericAPIView):
     """A single tenant endpoint (`tenant_roles` keyed by HTTP method)."""
+
+
+# --- The platform API (/api/v1/platform/): stakeholders only ----------------------------------------
+
+# Where every platform endpoint's path starts (relative to /api/v1/).
+PLATFORM_PREFIX = "platform/"
+
+
+class PlatformViewSet(viewsets.GenericViewSet):
+    """A viewset of the platform API: every tenant's rows, for stakeholders (StakeholderPermission, no query).
+
+    Route it with `tenant_router()` under PLATFORM_PREFIX; object ids are ints. `self.parse(...)`
+    validates the body; `acting_user(request)` is the stakeholder's row for a service's `by=`.
+    """
+
+    permission_classes: ClassVar[list] = [StakeholderPermission]
+    lookup_value_converter = "int"
+
+    def parse(self, serializer_class: type, **kwargs: Any) -> dict[str, Any]:
+        return parse(serializer_class, self.request, context=self.get_serializer_context(), **kwargs)

@@ -1,15 +1,27 @@
-"""A business's numbers: its people list them and configure the agent; the platform creates and assigns them."""
+"""A business's numbers and calls: its people list numbers and configure the agent, watch live calls, read the history.
+
+The platform creates and assigns numbers (telephony/api/platform/).
+"""
 
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from panbot.api.serializers import parse_query
 from restaurants.api.tenancy import Role, TenantViewSet, acting_user
 from telephony import selectors, services
-from telephony.api.serializers import NumberOutput, NumberUpdateInput
+from telephony.api.serializers import (
+    CallDetailOutput,
+    CallFilterInput,
+    CallOutput,
+    LiveCallOutput,
+    NumberOutput,
+    NumberUpdateInput,
+)
 
 
 @extend_schema_view(
@@ -41,3 +53,55 @@ class NumberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
             **changes,
         )
         return Response(self.get_serializer(self.get_object()).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Calls holding a slot now: caller, number, start and duration so far",
+        description="Oldest first. The staff see it too: it is the live feed's list of calls as they happen.",
+    ),
+)
+class LiveCallViewSet(mixins.ListModelMixin, TenantViewSet):
+    tenant_roles = {"list": Role.STAFF}
+    serializer_class = LiveCallOutput
+    cursor_ordering = ("pk",)
+
+    def get_queryset(self):
+        return selectors.business_live_calls(self.business_id)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The call history, newest first, filtered",
+        description="Rejected calls are included; `reason` says why. Dates are the business's local days.",
+        parameters=[CallFilterInput],
+    ),
+    retrieve=extend_schema(
+        summary="One call: transcript, usage, and the orders and bookings it made", responses=CallDetailOutput
+    ),
+)
+class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    tenant_roles = {"list": Role.MANAGER, "retrieve": Role.MANAGER}
+    serializer_class = CallOutput
+    lookup_url_kwarg = "call_id"
+    cursor_ordering = ("-started_at", "-pk")
+
+    def get_serializer_class(self):
+        return CallDetailOutput if self.action == "retrieve" else CallOutput
+
+    def get_queryset(self):
+        if self.action != "list":
+            return selectors.business_calls(self.business_id)
+        filters = parse_query(CallFilterInput, self.request)
+        number_id = filters.get("number")
+        if number_id is not None and not selectors.number_known_to_business(self.business_id, number_id):
+            raise ValidationError({"number": ["This business has no number with this id."]})
+        return selectors.call_history(
+            self.business,
+            day_from=filters.get("from"),
+            day_to=filters.get("to"),
+            sip_number_id=number_id,
+            status=filters.get("status"),
+            reason=filters.get("reason"),
+            caller=filters.get("caller"),
+        )

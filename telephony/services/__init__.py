@@ -13,9 +13,11 @@ from telephony.services.numbers import (
     number_create,
     number_unassign,
     number_update,
+    trunk_create,
     trunk_link_livekit,
     trunk_save,
     trunk_unlink_livekit,
+    trunk_update,
 )
 
 __all__ = [
@@ -29,7 +31,9 @@ __all__ = [
     "number_create",
     "number_unassign",
     "number_update",
+    "trunk_create",
     "trunk_link_livekit",
     "trunk_save",
     "trunk_unlink_livekit",
+    "trunk_update",
 ]

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from panbot.errors import Conflict
 from panbot.events import emit
 from restaurants.models import Business
 from telephony.models import NumberAssignment, PbxTrunk, SipNumber
@@ -79,11 +80,21 @@ def number_update(
 
 
 @transaction.atomic
-def number_assign(*, sip_number: SipNumber, business: Business, by: Any) -> SipNumber:
-    """Give the number to `business` (closing any previous holder's assignment); a no-op if it already has it."""
+def number_assign(*, sip_number: SipNumber, business: Business, by: Any, only_from_pool: bool = False) -> SipNumber:
+    """Give the number to `business` (closing any previous holder's assignment); a no-op if it already has it.
+
+    With `only_from_pool`, a number another business holds is refused (`Conflict`, decided on the
+    locked row): "assign" must never move a number that someone else took a moment before.
+    """
     locked = SipNumber.objects.select_for_update().get(pk=sip_number.pk)
     if locked.business_id == business.pk:
         return locked
+    if only_from_pool and locked.business_id is not None:
+        holder = Business.objects.filter(pk=locked.business_id).values_list("name", flat=True).first()
+        raise Conflict(
+            f"This number already answers for {holder}; reassign it to move it to {business.name}.",
+            code="number_assigned",
+        )
     if locked.business_id is not None:
         _release(locked, by=by)
     _assign(locked, business=business, by=by)
@@ -128,6 +139,34 @@ def trunk_save(*, trunk: PbxTrunk) -> PbxTrunk:
     trunk.full_clean()
     trunk.save()
     return trunk
+
+
+# What the platform API may change on a trunk; its LiveKit id is livekit_sync's.
+TRUNK_FIELDS = frozenset({"name", "allowed_addresses", "default_region", "is_active"})
+
+
+@transaction.atomic
+def trunk_create(
+    *, name: str, allowed_addresses: list[str], default_region: str = "IT", is_active: bool = True
+) -> PbxTrunk:
+    """A new PBX trunk; its addresses are validated and normalised as in the admin. Raises ValidationError."""
+    return trunk_save(
+        trunk=PbxTrunk(
+            name=name, allowed_addresses=allowed_addresses, default_region=default_region, is_active=is_active
+        )
+    )
+
+
+@transaction.atomic
+def trunk_update(*, trunk: PbxTrunk, **changes: Any) -> PbxTrunk:
+    """Change a trunk's name, allowed addresses, region or active flag, on the locked row. Raises ValidationError."""
+    unknown = set(changes) - TRUNK_FIELDS
+    if unknown:
+        raise TypeError(f"trunk_update cannot change {', '.join(sorted(unknown))}")
+    locked = PbxTrunk.objects.select_for_update().get(pk=trunk.pk)
+    for field, value in changes.items():
+        setattr(locked, field, value)
+    return trunk_save(trunk=locked)
 
 
 @transaction.atomic

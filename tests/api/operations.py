@@ -27,6 +27,10 @@ PATH_OBJECTS: dict[str, str] = {
     "closure_id": "closure",
     "user_id": "member",
     "reservation_id": "reservation",
+    # api-calls: tenant calls and the platform API
+    "call_id": "call",
+    "business_pk": "business",
+    "trunk_id": "trunk",
     # Orders, the menu, FAQ
     "order_id": "order",
     "category_id": "menu_category",
@@ -60,6 +64,11 @@ def operation(op: str) -> dict[str, Any]:
 
 def is_tenant(op: str) -> bool:
     return "{business_id}" in op
+
+
+def is_platform(op_or_path: str) -> bool:
+    """Under /api/v1/platform/: stakeholders only (tests call it as the stakeholder, not the owner)."""
+    return "/api/v1/platform/" in op_or_path
 
 
 def needs_token(op: str) -> bool:

@@ -5,8 +5,9 @@ each response must be no server error, have a status the operation documents, an
 documented schema and content type. The schema is loaded from the app itself, so new endpoints
 are fuzzed without touching this file.
 
-The requests run as the owner of `world.own`, with the path's ids (business, objects) replaced by
-real ones most of the time (see `_ids`), so the fuzzing reaches the views rather than 404s.
+The requests run as the owner of `world.own` (as the stakeholder under /api/v1/platform/), with
+the path's ids (business, objects) replaced by real ones most of the time (see `_ids`), so the
+fuzzing reaches the views rather than 404s.
 Deterministic (derandomized, no example database) and bounded: FUZZ_EXAMPLES per operation.
 """
 
@@ -74,5 +75,6 @@ def _ids(world, case) -> None:
 )
 def test_fuzz(case, world):
     _ids(world, case)
-    token = world.tokens("owner").access
+    # The platform API's operations as a stakeholder (anyone else only ever reaches its 403).
+    token = world.tokens("stakeholder" if operations.is_platform(case.path) else "owner").access
     case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)

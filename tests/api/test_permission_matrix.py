@@ -49,6 +49,7 @@ OWNER_ONLY = Expect(401, 404, 403, 403, 200, 404)  # members
 # Not tenant-scoped.
 ANY_USER = Expect(401, 200, 200, 200, 200, 200)
 STAKEHOLDER_ONLY = Expect(401, 403, 403, 403, 403, 200)  # /api/v1/platform/
+STAKEHOLDER_CREATE = Expect(401, 403, 403, 403, 403, 201)
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,14 @@ def availability_query(caller: Caller) -> dict:
 
 def new_user() -> Any:
     return get_user_model().objects.create_user(username=f"new-{uuid.uuid4().hex[:8]}", password=PASSWORD)
+
+
+def own_business(caller: Caller) -> dict:
+    return {"business": caller.world.own.business.pk}
+
+
+def foreign_business(caller: Caller) -> dict:
+    return {"business": caller.world.foreign.business.pk}
 
 
 @dataclass(frozen=True)
@@ -199,6 +208,33 @@ MATRIX: dict[str, Row] = {
     ),
     "PATCH /api/v1/businesses/{business_id}/members/{user_id}/": Row(OWNER_ONLY, body={"role": "manager"}),
     "DELETE /api/v1/businesses/{business_id}/members/{user_id}/": Row(Expect(401, 404, 403, 403, 204, 404)),
+    # --- api-calls: calls (live ones for everyone in the business, the history for managers up) ---
+    "GET /api/v1/businesses/{business_id}/calls/live/": Row(STAFF_READ),
+    "GET /api/v1/businesses/{business_id}/calls/": Row(MANAGER_READ),
+    "GET /api/v1/businesses/{business_id}/calls/{call_id}/": Row(MANAGER_READ),
+    # --- api-calls: the platform API (stakeholders only) ---
+    "GET /api/v1/platform/numbers/": Row(STAKEHOLDER_ONLY),
+    "POST /api/v1/platform/numbers/": Row(STAKEHOLDER_CREATE, body={"number": "055 765 4321", "label": "New line"}),
+    "GET /api/v1/platform/numbers/{number_id}/": Row(STAKEHOLDER_ONLY),
+    "PATCH /api/v1/platform/numbers/{number_id}/": Row(
+        STAKEHOLDER_ONLY, body={"max_concurrent_calls": 4, "config_override": {"greeting": "Pronto!"}}
+    ),
+    # The world's number is the own business's: assigning it to the same business is a no-op.
+    "POST /api/v1/platform/numbers/{number_id}/assign/": Row(STAKEHOLDER_ONLY, body=own_business),
+    "POST /api/v1/platform/numbers/{number_id}/reassign/": Row(STAKEHOLDER_ONLY, body=foreign_business),
+    "POST /api/v1/platform/numbers/{number_id}/unassign/": Row(STAKEHOLDER_ONLY),
+    "GET /api/v1/platform/businesses/": Row(STAKEHOLDER_ONLY),
+    "POST /api/v1/platform/businesses/": Row(STAKEHOLDER_CREATE, body={"name": "Pizzeria Nuova"}),
+    "GET /api/v1/platform/businesses/{business_pk}/": Row(STAKEHOLDER_ONLY),
+    "POST /api/v1/platform/businesses/{business_pk}/deactivate/": Row(STAKEHOLDER_ONLY),
+    "POST /api/v1/platform/businesses/{business_pk}/reactivate/": Row(STAKEHOLDER_ONLY),
+    "GET /api/v1/platform/trunks/": Row(STAKEHOLDER_ONLY),
+    "POST /api/v1/platform/trunks/": Row(
+        STAKEHOLDER_CREATE, body={"name": "Yeastar P550", "allowed_addresses": ["198.51.100.7", "10.20.0.0/24"]}
+    ),
+    "GET /api/v1/platform/trunks/{trunk_id}/": Row(STAKEHOLDER_ONLY),
+    "PATCH /api/v1/platform/trunks/{trunk_id}/": Row(STAKEHOLDER_ONLY, body={"allowed_addresses": ["10.0.0.0/8"]}),
+    "GET /api/v1/platform/calls/live/": Row(STAKEHOLDER_ONLY),
     **ORDERS_MENU_FAQ,
     # Printing: managers configure printers and print agents; staff reprint and see an order's jobs.
     "GET /api/v1/businesses/{business_id}/printers/": Row(MANAGER_READ),

@@ -29,7 +29,8 @@ from orders.models import MenuCategory, MenuItem, Modifier, ModifierGroup, Order
 from reservations.models import Reservation, ReservationSettings, ReservationStatus
 from restaurants import services as restaurant_services
 from restaurants.models import Business, Closure, FaqEntry, Membership
-from telephony.models import SipNumber
+from telephony import services as telephony_services
+from telephony.models import CallRecord, PbxTrunk, SipNumber
 
 PASSWORD = "pw-for-tests-only"
 # The columns of the permission matrix, in its order.
@@ -76,6 +77,27 @@ class Tenant:
             business=self.business, name="Rossi", phone="+393331234567", party_size=2, starts_at=(start := evening(3)),
             ends_at=start + timedelta(minutes=90), status=ReservationStatus.CONFIRMED,
         )  # fmt: skip
+
+    # --- calls and the platform's objects (api-calls) ---
+
+    @cached_property
+    def call(self) -> CallRecord:
+        """A finished call on `number`, as call_end leaves it."""
+        ended = timezone.now()
+        started = ended - timedelta(seconds=95)
+        return CallRecord.objects.create(
+            business=self.business, sip_number=self.number, dialed_number=self.number.number,
+            caller_number="+393331112222", sip_call_id=f"world-call-{self.business.pk}", started_at=started,
+            ended_at=ended, duration_seconds=95.0, status=CallRecord.Status.COMPLETED,
+            reason=CallRecord.Reason.CALLER_HANGUP,
+            transcript=[{"role": "caller", "text": "Una margherita, per favore."}, {"role": "agent", "text": "Certo!"}],
+            usage={"models": [{"model": "scripted", "input_tokens": 100}]},
+        )  # fmt: skip
+
+    @cached_property
+    def trunk(self) -> PbxTrunk:
+        """A PBX trunk (trunks are the platform's, not a business's; one per Tenant so ids differ)."""
+        return telephony_services.trunk_create(name=f"PBX {self.business.slug}", allowed_addresses=["203.0.113.10"])
 
 
 def evening(days_ahead: int, tz: str = "Europe/Rome") -> datetime:

@@ -1,0 +1,1 @@
+"""The platform API's businesses (tenants): stakeholders list, create, deactivate and reactivate them."""
