@@ -99,20 +99,6 @@ class Tenant:
         """A PBX trunk (trunks are the platform's, not a business's; one per Tenant so ids differ)."""
         return telephony_services.trunk_create(name=f"PBX {self.business.slug}", allowed_addresses=["203.0.113.10"])
 
-
-def evening(days_ahead: int, tz: str = "Europe/Rome") -> datetime:
-    """20:00 local, `days_ahead` days from today (UTC-aware)."""
-    day = timezone.now().astimezone(ZoneInfo(tz)).date() + timedelta(days=days_ahead)
-    return datetime.combine(day, time(20), tzinfo=ZoneInfo(tz))
-
-
-def take_bookings(business: Business) -> None:
-    """Open every day 12:00-23:00 and take bookings (the defaults: 40 seats, up to 8 a party), once."""
-    if not ReservationSettings.objects.filter(business=business).exists():
-        restaurant_services.opening_hours_replace(
-            business=business, periods=[(day, time(12), time(23)) for day in range(7)]
-        )
-        ReservationSettings.objects.create(business=business)
     # --- Orders, the menu, FAQ ---
 
     @cached_property
@@ -179,6 +165,21 @@ def take_bookings(business: Business) -> None:
         from printing import services
 
         return services.print_agent_create(business_id=self.business.pk, name="Kitchen PC")[0]
+
+
+def evening(days_ahead: int, tz: str = "Europe/Rome") -> datetime:
+    """20:00 local, `days_ahead` days from today (UTC-aware)."""
+    day = timezone.now().astimezone(ZoneInfo(tz)).date() + timedelta(days=days_ahead)
+    return datetime.combine(day, time(20), tzinfo=ZoneInfo(tz))
+
+
+def take_bookings(business: Business) -> None:
+    """Open every day 12:00-23:00 and take bookings (the defaults: 40 seats, up to 8 a party), once."""
+    if not ReservationSettings.objects.filter(business=business).exists():
+        restaurant_services.opening_hours_replace(
+            business=business, periods=[(day, time(12), time(23)) for day in range(7)]
+        )
+        ReservationSettings.objects.create(business=business)
 
 
 class World:
