@@ -12,21 +12,38 @@ from django.db import DatabaseError
 GHOST_WINDOW_SECONDS = 15  # the seeds' client: a vanished call's slot is free within 15 s
 
 
-@register("telephony")
-def rtp_capacity(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> list[CheckMessage]:
-    """Warn at 80 % of the RTP range, error above 100 %."""
+HINT = "Widen RTP_PORT_RANGE (and LiveKit SIP's rtp_port range with it), or lower the call limits."
+
+
+def _capacity() -> Any:
     from telephony.edge.capacity import platform_capacity
 
     try:
-        capacity = platform_capacity()
+        return platform_capacity()
     except DatabaseError:
-        return []  # no database yet (before migrate): nothing to compare
-    hint = "Widen RTP_PORT_RANGE (and LiveKit SIP's rtp_port range with it), or lower the call limits."
-    if capacity.level == "error":
-        return [Error(capacity.sentence(), hint=hint, id="telephony.E001")]
-    if capacity.level == "warning":
-        return [Warning(capacity.sentence(), hint=hint, id="telephony.W001")]
-    return []
+        return None  # no database yet (before migrate): nothing to compare
+
+
+# Every management command runs the ordinary checks before it starts, and limits are data a
+# stakeholder changes at any time: an Error there would stop migrate, run_agent or livekit_sync
+# the moment the limits outgrow the range. So the ordinary check warns (from 80 %), and the
+# deploy check (`manage.py check --deploy`, run on every deploy) fails above 100 %.
+@register("telephony")
+def rtp_capacity(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> list[CheckMessage]:
+    """Warn from 80 % of the RTP range (above 100 % too: `check --deploy` makes that an error)."""
+    capacity = _capacity()
+    if capacity is None or capacity.level == "ok":
+        return []
+    return [Warning(capacity.sentence(), hint=HINT, id="telephony.W001")]
+
+
+@register("telephony", deploy=True)
+def rtp_capacity_deploy(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> list[CheckMessage]:
+    """An error above 100 % of the RTP range: calls past it would get no audio."""
+    capacity = _capacity()
+    if capacity is None or capacity.level != "error":
+        return []
+    return [Error(capacity.sentence(), hint=HINT, id="telephony.E001")]
 
 
 @register("telephony")

@@ -76,6 +76,21 @@ def plan_from_database(
     )
 
 
+def warnings(plan: EdgePlan) -> list[str]:
+    """What an operator should know before loading the ruleset."""
+    notes = []
+    everyone = [s.origin for s in plan.sources if s.network.prefixlen == 0]
+    if everyone:
+        names = ", ".join(sorted(set(everyone)))
+        notes.append(f"{names} allow(s) every address (/0): anyone may send SIP to this host.")
+    if not any(source.origin == "carrier setting" for source in plan.sources):
+        notes.append(
+            "SIP_CARRIER_ADDRESSES is empty: only the PBX trunks' addresses may send SIP; a carrier's calls "
+            "(e.g. Telnyx) are dropped until its signalling ranges are listed there."
+        )
+    return notes
+
+
 def _collapsed(sources: Iterable[Source], version: int) -> list[str]:
     """One family's blocks, overlaps merged (nft refuses overlapping interval elements), sorted."""
     networks = [source.network for source in sources if source.network.version == version]
@@ -106,9 +121,11 @@ def render(plan: EdgePlan) -> str:
         "",
         *_set("sip_sources_v6", "ipv6_addr", v6),
         "",
-        "\tchain input {",
-        # Before the usual filter chains, so nothing else answers a forbidden packet first.
-        "\t\ttype filter hook input priority filter - 10; policy accept;",
+        "\tchain sip_edge {",
+        # prerouting, after conntrack (-200) and before destination NAT (-100): packets for this host
+        # and packets a container runtime would DNAT to LiveKit SIP (Docker's published ports go
+        # through forward, not input) are both judged here, by the port the sender addressed.
+        "\t\ttype filter hook prerouting priority -150; policy accept;",
         "\t\t# SIP signalling (UDP and TCP): trusted sources only; everything else dropped without a word.",
         f"\t\tmeta l4proto {{ tcp, udp }} th dport {sip} ip saddr @sip_sources_v4 accept",
         f"\t\tmeta l4proto {{ tcp, udp }} th dport {sip} ip6 saddr @sip_sources_v6 accept",
@@ -124,7 +141,7 @@ def render(plan: EdgePlan) -> str:
     body += [
         # Media comes from the carriers' and PBXs' media servers, which need not be their
         # signalling addresses; LiveKit only accepts RTP on ports it negotiated in a call.
-        "\t\t# RTP media for LiveKit SIP (2 ports a call).",
+        "\t\t# RTP media for LiveKit SIP (2 ports a call): never dropped by this table.",
         f"\t\tudp dport {low}-{high} accept",
         "\t}",
         "}",

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from telephony import services
 from telephony.agent.inbound import InboundCall
 from telephony.agent.runner import _admit
 from telephony.models import CallRecord
@@ -94,6 +95,29 @@ def test_refused_calls_do_not_count_against_the_trunk(admit, numbers, settings):
         assert admit(ORDERS, caller=f"+39333000001{i}", trunk_id="ST_pbx").reason == "trunk_rate_limited"
     calls_pass(1.5)
     assert admit(ORDERS, caller="+393330000020", trunk_id="ST_pbx").admitted
+
+
+def test_a_caller_redialing_a_busy_restaurant_is_not_locked_out(admit, make_business, make_number):
+    busy = make_business("Busy", max_concurrent_calls=1)
+    number = make_number("+390550001111", business=busy, max_concurrent_calls=1)
+    holder = admit(number.number, caller="+393339999999")
+    assert holder.admitted
+    reasons = [admit(number.number, caller="+393331234567").reason for _ in range(8)]
+    assert reasons == ["number_busy"] * 8  # refusals are not "calls" the limit counts
+    services.call_end(active_call_id=holder.active_call_id, call_record_id=holder.call_record_id,
+                      reason="caller_hangup")  # fmt: skip
+    assert admit(number.number, caller="+393331234567").admitted
+
+
+def test_another_tenants_refused_callers_do_not_use_up_a_shared_trunk(admit, numbers, settings):
+    settings.TRUNK_MAX_CALLS_PER_SECOND = 3
+    settings.CALLER_MAX_CALLS_PER_MINUTE = 1
+    assert admit(ORDERS, caller="+393330000001", trunk_id="ST_carrier").admitted
+    for _ in range(4):  # one caller over their own limit, on the shared carrier trunk
+        assert admit(ORDERS, caller="+393330000001", trunk_id="ST_carrier").reason == "caller_rate_limited"
+    assert admit(SUSHI, caller="+393330000002", trunk_id="ST_carrier").admitted  # the trunk still has room
+    assert admit(SUSHI, caller="+393330000003", trunk_id="ST_carrier").admitted
+    assert admit(SUSHI, caller="+393330000004", trunk_id="ST_carrier").reason == "trunk_rate_limited"
 
 
 def test_the_agent_passes_livekits_trunk_id(numbers):

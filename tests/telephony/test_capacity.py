@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
-from telephony.checks import ghost_window, rtp_capacity
+from telephony.checks import ghost_window, rtp_capacity, rtp_capacity_deploy
 from telephony.edge.capacity import platform_capacity
 
 pytestmark = pytest.mark.django_db
@@ -43,25 +45,29 @@ def test_agent_workers_cap_the_admissible_calls(settings, limits):
         ((10000, 10019), []),  # 10 calls' worth of ports for 4 calls: 40 %
         ((10000, 10009), ["telephony.W001"]),  # 5 calls' worth: 80 %
         ((10000, 10007), ["telephony.W001"]),  # 4 calls' worth: exactly 100 % still carries them all
-        ((10000, 10005), ["telephony.E001"]),  # 3 calls' worth: 133 %
+        ((10000, 10005), ["telephony.W001", "telephony.E001"]),  # 3 calls' worth: 133 %, an error on deploy
     ],
 )
-def test_check_warns_at_80_percent_and_errors_above_100(settings, limits, rtp_range, expected):
+def test_check_warns_at_80_percent_and_errors_above_100_on_deploy(settings, limits, rtp_range, expected):
     settings.RTP_PORT_RANGE = rtp_range
-    assert [message.id for message in rtp_capacity()] == expected
+    assert [message.id for message in rtp_capacity() + rtp_capacity_deploy()] == expected
 
 
 def test_check_message_says_what_to_widen(settings, limits):
     settings.RTP_PORT_RANGE = (10000, 10005)
-    (error,) = rtp_capacity()
+    (error,) = rtp_capacity_deploy()
     assert "up to 4 concurrent calls" in error.msg and "10000-10005 carry 3" in error.msg
     assert "RTP_PORT_RANGE" in error.hint
 
 
-def test_manage_check_reports_the_capacity_error(settings, limits):
+def test_deploy_check_fails_on_the_capacity_error_and_other_commands_still_run(settings, limits):
     settings.RTP_PORT_RANGE = (10000, 10003)
     with pytest.raises(SystemCheckError, match=r"telephony\.E001.*200% used"):
-        call_command("check")
+        call_command("check", "--deploy")
+    call_command("check")  # a warning: limits a stakeholder raised must not stop migrate, run_agent, ...
+    out = io.StringIO()
+    call_command("firewall_rules", stdout=out, stderr=io.StringIO())  # runs the system checks first
+    assert "table inet panbot" in out.getvalue()
 
 
 def test_ghost_window_check_warns_past_15_seconds(settings):

@@ -70,6 +70,22 @@ def test_ruleset_lets_in_the_active_trunks_merged_per_family(trunks):
     assert "5061" not in text  # TLS off by default
 
 
+def test_sip_is_judged_before_destination_nat_so_published_container_ports_are_covered(trunks):
+    assert "type filter hook prerouting priority -150; policy accept;" in rules()
+
+
+def test_operators_are_warned_of_open_trunks_and_missing_carrier_ranges(trunks, settings):
+    trunk("Open", "0.0.0.0/0")
+    err = io.StringIO()
+    call_command("firewall_rules", stdout=io.StringIO(), stderr=err)
+    assert "trunk Open allow(s) every address" in err.getvalue()
+    assert "SIP_CARRIER_ADDRESSES is empty" in err.getvalue()
+    settings.SIP_CARRIER_ADDRESSES = ["192.0.2.0/28"]
+    err = io.StringIO()
+    call_command("firewall_rules", stdout=io.StringIO(), stderr=err)
+    assert "SIP_CARRIER_ADDRESSES is empty" not in err.getvalue()
+
+
 def test_ruleset_replaces_only_its_own_table():
     text = rules()
     tables = {line.split("{")[0].strip() for line in text.splitlines() if line.startswith(("table", "delete"))}

@@ -70,6 +70,8 @@ class Command(BaseCommand):
         rules = firewall.render(plan)
         if not plan.sources:
             self.stderr.write(self.style.WARNING("No active trunk or carrier address: every SIP packet is dropped."))
+        for note in firewall.warnings(plan):
+            self.stderr.write(self.style.WARNING(note))
 
         output = options["output"]
         if output:

@@ -112,10 +112,11 @@ def call_admit(
     """Route the call and take a concurrency slot for it, or refuse with a reason; always writes a CallRecord.
 
     One transaction. Garbage numbers are rejected as unknown_number, never raised.
-    Floods are refused: a caller starting more than CALLER_MAX_CALLS_PER_MINUTE calls to the
-    business within a minute (every withheld or unreadable caller counts as one caller) gets
-    `caller_rate_limited`; a trunk (`trunk_id`: LiveKit's `sip.trunkID`) sending more than
-    TRUNK_MAX_CALLS_PER_SECOND admitted calls a second has the excess refused (`trunk_rate_limited`).
+    Floods are refused: a caller who already had CALLER_MAX_CALLS_PER_MINUTE calls admitted by the
+    business within the last minute (every withheld or unreadable caller counts as one caller) gets
+    `caller_rate_limited`; a trunk (`trunk_id`: LiveKit's `sip.trunkID`) that already brought
+    TRUNK_MAX_CALLS_PER_SECOND admitted calls in the last second has the excess refused
+    (`trunk_rate_limited`). Refusals of any kind count against neither.
     The same `sip_call_id` again returns the first admission's outcome (see Admission).
     Raises ValueError only for an empty `sip_call_id`, the idempotency key.
     """

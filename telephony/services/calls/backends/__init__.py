@@ -34,8 +34,8 @@ class Route:
 
 @dataclasses.dataclass(frozen=True)
 class Flood:
-    """The flood limits a call must pass: its caller's calls to the business in the last minute, its trunk's
-    admitted calls in the last second (counted only when the call came in on a known trunk)."""
+    """The flood limits a call must pass: its caller's admitted calls to the business in the last minute, its
+    trunk's admitted calls in the last second (counted only when the call came in on a known trunk)."""
 
     caller_key: str  # E.164, or "" for a withheld or unreadable caller (one bucket)
     caller_since: datetime

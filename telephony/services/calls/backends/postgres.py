@@ -79,15 +79,17 @@ TAKE_SLOT_SQL = f"""
         SELECT count(*) FILTER (WHERE sip_number_id = %(sip_number_id)s) AS on_number,
                count(*) FILTER (WHERE business_id = %(business_id)s) AS on_business,
                count(*) FILTER (WHERE last_heartbeat_at < %(cutoff)s) AS stale,
-               -- Flood limits: this caller's calls to the business in the last minute (under the
-               -- business lock), the trunk's admitted calls in the last second (under its lock).
+               -- Flood limits, counting admitted calls only (a refusal costs no agent, and must not
+               -- use up another tenant's share of a trunk or lock out a caller redialing a busy
+               -- line): this caller's to the business in the last minute (under the business
+               -- lock), the trunk's in the last second (under its lock).
                (SELECT count(*) FROM telephony_callrecord r
                  WHERE r.business_id = %(business_id)s AND r.caller_key = %(caller_key)s
-                   AND r.started_at > %(caller_since)s) AS caller_recent,
+                   AND r.started_at > %(caller_since)s AND r.status <> 'rejected') AS caller_recent,
                CASE WHEN %(trunk_ref)s = '' THEN 0 ELSE
                    (SELECT count(*) FROM telephony_callrecord r
                      WHERE r.trunk_ref = %(trunk_ref)s AND r.trunk_ref <> '' AND r.started_at > %(trunk_since)s
-                       AND r.reason <> 'trunk_rate_limited')
+                       AND r.status <> 'rejected')
                END AS trunk_recent
           FROM telephony_activecall
          WHERE business_id = %(business_id)s OR sip_number_id = %(sip_number_id)s

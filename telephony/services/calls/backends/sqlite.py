@@ -54,15 +54,12 @@ def take_slot(
         on_business=Count("pk", filter=Q(business_id=values["business_id"])),
         stale=Count("pk", filter=Q(last_heartbeat_at__lt=cutoff)),
     )
-    caller_recent = CallRecord.objects.filter(
+    admitted = CallRecord.objects.exclude(status=CallRecord.Status.REJECTED)
+    caller_recent = admitted.filter(
         business_id=values["business_id"], caller_key=flood.caller_key, started_at__gt=flood.caller_since
     ).count()
     trunk_recent = (
-        CallRecord.objects.filter(trunk_ref=flood.trunk_ref, started_at__gt=flood.trunk_since)
-        .exclude(reason=CallRecord.Reason.TRUNK_RATE_LIMITED)
-        .count()
-        if flood.trunk_ref
-        else 0
+        admitted.filter(trunk_ref=flood.trunk_ref, started_at__gt=flood.trunk_since).count() if flood.trunk_ref else 0
     )
     on_number, on_business, stale = counts["on_number"], counts["on_business"], counts["stale"]
     if (
