@@ -45,6 +45,8 @@ T = TypeVar("T")
 # was inserted at most this long before (no transaction here runs that long), so a cursor younger
 # than retention minus this margin has all its missed events still in the table.
 RESUME_MARGIN_SECONDS = 3600
+# How long a snapshot or catch-up burst waits for a client to make room in its send buffer.
+SLOW_CLIENT_SECONDS = 10.0
 
 
 def _db(fn: Callable[..., T]) -> Callable[..., Any]:
@@ -72,7 +74,7 @@ class FeedConsumer(AsyncWebsocketConsumer):
         self._tasks: list[asyncio.Task] = []
         self._closing = False
         self._lock = asyncio.Lock()
-        self._outbox: asyncio.Queue[str] = asyncio.Queue()
+        self._outbox: asyncio.Queue[str] = asyncio.Queue(maxsize=settings.FEED_SEND_BUFFER)
         self.business_id = int(self.scope["url_route"]["kwargs"]["business_id"])
 
         offered: list[str] = list(self.scope.get("subprotocols") or [])
@@ -101,7 +103,8 @@ class FeedConsumer(AsyncWebsocketConsumer):
         else:
             self.cursor = cursor
             await self._catch_up()
-        self._tasks.append(asyncio.create_task(self._reconcile_periodically()))
+        if not self._closing:
+            self._tasks.append(asyncio.create_task(self._reconcile_periodically()))
 
     async def disconnect(self, code: int) -> None:
         self._closing = True
@@ -127,7 +130,7 @@ class FeedConsumer(AsyncWebsocketConsumer):
             if self.cursor.covers(key, event["id"]):
                 return  # already in the snapshot or catch-up this client has
             self.cursor = self.cursor.with_delivered(event["id"])
-            self._send_event(event)
+            await self._send_event(event)
             if len(self.cursor.delivered) >= settings.FEED_CURSOR_MAX_IDS:
                 await self._catch_up()  # folds the delivered ids into a new horizon
 
@@ -161,7 +164,7 @@ class FeedConsumer(AsyncWebsocketConsumer):
         frame: SnapshotFrame = {"type": "snapshot", "cursor": self.cursor.encode(), **data}
         if reset:
             frame["reset"] = True
-        self._enqueue(frame)
+        await self._enqueue(frame, wait=SLOW_CLIENT_SECONDS)
 
     async def _catch_up(self) -> None:
         """Send the committed events the cursor does not cover (id order), then start from a new horizon."""
@@ -175,7 +178,9 @@ class FeedConsumer(AsyncWebsocketConsumer):
         missed, horizon = read
         for event in missed:
             self.cursor = cursor.in_batch(horizon, event["id"])
-            self._send_event(event)
+            # A backlog may exceed the buffer: wait for the client to drain it, up to a point.
+            if not await self._send_event(event, wait=SLOW_CLIENT_SECONDS):
+                return
         # Everything the client has is now committed in `horizon` (live pushes come after their commit).
         self.cursor = Cursor(horizon=horizon, taken_at=time.time())
 
@@ -192,20 +197,30 @@ class FeedConsumer(AsyncWebsocketConsumer):
 
     # --- writing -------------------------------------------------------------------------------
 
-    def _send_event(self, event: EventMessage) -> None:
+    async def _send_event(self, event: EventMessage, *, wait: float = 0.0) -> bool:
         public: EventMessage = {k: v for k, v in event.items() if k != "xid"}  # type: ignore[assignment]
         frame: EventFrame = {"type": "event", "cursor": self.cursor.encode(), "event": public}
-        self._enqueue(frame)
+        return await self._enqueue(frame, wait=wait)
 
-    def _enqueue(self, frame: SnapshotFrame | EventFrame) -> None:
+    async def _enqueue(self, frame: SnapshotFrame | EventFrame, *, wait: float = 0.0) -> bool:
+        """Queue a frame for the sender; False (and the socket closing as TOO_SLOW) when the client is not reading.
+
+        Live frames never wait: FEED_SEND_BUFFER frames already waiting means the client fell behind.
+        A catch-up or snapshot may wait `wait` seconds for room (it is one burst, not a trend).
+        """
         if self._closing:
-            return
-        if self._outbox.qsize() >= settings.FEED_SEND_BUFFER:
-            # The client is not reading: drop it rather than hold an unbounded backlog. It resumes.
-            self._tasks.append(asyncio.create_task(self._close(codes.TOO_SLOW)))
-            self._closing = True
-            return
-        self._outbox.put_nowait(json.dumps(frame, separators=(",", ":")))
+            return False
+        text = json.dumps(frame, separators=(",", ":"))
+        try:
+            if wait:
+                await asyncio.wait_for(self._outbox.put(text), wait)
+            else:
+                self._outbox.put_nowait(text)
+        except (asyncio.QueueFull, TimeoutError):
+            # Drop the client rather than hold an unbounded backlog for it; it resumes from its cursor.
+            await self._close(codes.TOO_SLOW)
+            return False
+        return True
 
     async def _send_frames(self) -> None:
         while True:
