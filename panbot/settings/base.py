@@ -180,10 +180,18 @@ CHANNEL_LAYER_PREFIX = env.str(
     default="panbot-" + re.sub(r"[^A-Za-z0-9_-]+", "-", Path(str(DATABASES["default"]["NAME"])).stem),
 )
 
+# Which channels-redis layer carries the feed: "pubsub" (RedisPubSubChannelLayer, the default,
+# chosen by bench/feed.py: see docs/BENCHMARKS.md) or "lists" (RedisChannelLayer).
+CHANNEL_LAYER = env.str("CHANNEL_LAYER", default="pubsub").strip().lower()
+if CHANNEL_LAYER not in {"pubsub", "lists"}:
+    raise ImproperlyConfigured(f"CHANNEL_LAYER must be pubsub or lists, not {CHANNEL_LAYER!r}.")
+
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer"
+            if CHANNEL_LAYER == "pubsub"
+            else "channels_redis.core.RedisChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL], "prefix": CHANNEL_LAYER_PREFIX},
         }
     }
