@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import random
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -185,15 +186,37 @@ class FeedConsumer(AsyncWebsocketConsumer):
         self.cursor = Cursor(horizon=horizon, taken_at=time.time())
 
     async def _reconcile_periodically(self) -> None:
+        """Every ~FEED_RECONCILE_SECONDS, send committed events the cursor does not cover (pushes Redis dropped).
+
+        The read runs without the socket's lock, so live pushes are not held up behind it when many
+        sockets' reads queue for the database; what it found is merged under the lock against the
+        cursor as it is by then (only what that cursor still does not cover is sent).
+        """
         while True:
-            await asyncio.sleep(settings.FEED_RECONCILE_SECONDS)
+            await asyncio.sleep(settings.FEED_RECONCILE_SECONDS * random.uniform(0.75, 1.25))  # noqa: S311 (jitter)
+            if self._closing:
+                return
+            try:
+                read = await _db(feed_events_missed)(
+                    business_id=self.business_id, cursor=self.cursor, limit=settings.FEED_CATCH_UP_MAX
+                )
+            except Exception:
+                logger.warning("feed reconcile failed for business %s", self.business_id, exc_info=True)
+                continue
             async with self._lock:
                 if self._closing:
                     return
-                try:
+                if read is None:
+                    await self._send_snapshot(reset=True)
+                    continue
+                for event in read[0]:
+                    if self.cursor.covers(event_key(event), event["id"]):
+                        continue
+                    self.cursor = self.cursor.with_delivered(event["id"])
+                    if not await self._send_event(event):
+                        return
+                if len(self.cursor.delivered) >= settings.FEED_CURSOR_MAX_IDS:
                     await self._catch_up()
-                except Exception:
-                    logger.warning("feed reconcile failed for business %s", self.business_id, exc_info=True)
 
     # --- writing -------------------------------------------------------------------------------
 
