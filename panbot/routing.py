@@ -4,4 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-websocket_urlpatterns: list[Any] = []  # URLRoute / re_path entries
+from django.urls import path
+
+from panbot.feed.consumer import FeedConsumer
+
+websocket_urlpatterns: list[Any] = [
+    path("ws/v1/businesses/<int:business_id>/feed/", FeedConsumer.as_asgi()),
+]

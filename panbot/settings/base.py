@@ -198,10 +198,18 @@ CHANNEL_LAYER_PREFIX = env.str(
     default="panbot-" + re.sub(r"[^A-Za-z0-9_-]+", "-", Path(str(DATABASES["default"]["NAME"])).stem),
 )
 
+# Which channels-redis layer carries the feed: "pubsub" (RedisPubSubChannelLayer, the default,
+# chosen by bench/feed.py: see docs/BENCHMARKS.md) or "lists" (RedisChannelLayer).
+CHANNEL_LAYER = env.str("CHANNEL_LAYER", default="pubsub").strip().lower()
+if CHANNEL_LAYER not in {"pubsub", "lists"}:
+    raise ImproperlyConfigured(f"CHANNEL_LAYER must be pubsub or lists, not {CHANNEL_LAYER!r}.")
+
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer"
+            if CHANNEL_LAYER == "pubsub"
+            else "channels_redis.core.RedisChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL], "prefix": CHANNEL_LAYER_PREFIX},
         }
     }
@@ -248,6 +256,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "resume-print-jobs": {"task": "printing.tasks.resume_print_jobs", "schedule": 30.0, "options": {"expires": 30.0}},
     # Every login and refresh records a refresh token (rotation, reuse detection); expired ones go.
     "flush-expired-tokens": {"task": "accounts.tasks.flush_expired_tokens", "schedule": 24 * 3600.0},
+    # The outbox keeps EVENT_RETENTION_HOURS of events for resuming feeds; older ones go, in batches.
+    "prune-events": {"task": "panbot.tasks.prune_events", "schedule": 3600.0, "options": {"expires": 3600.0}},
 }
 
 # --- Auth -------------------------------------------------------------------------
@@ -414,6 +424,18 @@ TRUNK_MAX_CALLS_PER_SECOND = _int("TRUNK_MAX_CALLS_PER_SECOND", 20, minimum=1, m
 PRINTER_TIMEOUT_SECONDS = _int("PRINTER_TIMEOUT_SECONDS", 5, minimum=1, maximum=60)
 # A printer on 127.0.0.1 is the platform itself: refused outside development (and the tests' fake printers).
 PRINTER_ALLOW_LOOPBACK = _bool("PRINTER_ALLOW_LOOPBACK", default=DEBUG)
+
+# --- Live feed (panbot.feed) ----------------------------------------------------------------
+# Event rows older than this are pruned (hourly beat task); a cursor older than it gets a new snapshot.
+EVENT_RETENTION_HOURS = _int("EVENT_RETENTION_HOURS", 72, minimum=2, maximum=24 * 365)
+# Frames waiting for one client before it is closed as too slow (it resumes from its cursor).
+FEED_SEND_BUFFER = _int("FEED_SEND_BUFFER", 1000, minimum=10, maximum=100_000)
+# A resuming client further behind than this gets a fresh snapshot instead of the backlog.
+FEED_CATCH_UP_MAX = _int("FEED_CATCH_UP_MAX", 1000, minimum=10, maximum=100_000)
+# Seconds between a socket's re-reads of the Event table, which recover pushes Redis dropped.
+FEED_RECONCILE_SECONDS = _int("FEED_RECONCILE_SECONDS", 30, minimum=1, maximum=3600)
+# Live-delivered ids a cursor carries before the socket folds them into a new snapshot horizon.
+FEED_CURSOR_MAX_IDS = _int("FEED_CURSOR_MAX_IDS", 64, minimum=1, maximum=1000)
 
 # --- LiveKit (off when LIVEKIT_URL is unset) ----------------------------------------------
 LIVEKIT_URL = _url("LIVEKIT_URL", schemes={"ws", "wss", "http", "https"})
