@@ -76,6 +76,8 @@ def add_reservations(world: World, *_) -> Callable[[int], None]:
             for i in range(n)
         )
 
+    return add
+
 
 # --- Orders, the menu, FAQ ---
 

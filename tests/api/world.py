@@ -158,7 +158,12 @@ class Tenant:
     def print_job(self) -> Any:
         from printing.models import PrintJob
 
-        return PrintJob.objects.create(business=self.business, printer=self.printer, order=self.order, kind="kitchen")
+        # The order may already have printed by itself on this printer: that automatic job is the one.
+        job, _ = PrintJob.objects.get_or_create(
+            printer=self.printer, order=self.order, kind="kitchen", requested_by=None,
+            defaults={"business": self.business},
+        )  # fmt: skip
+        return job
 
     @cached_property
     def print_agent(self) -> Any:

@@ -89,6 +89,7 @@ def test_update_changes_only_what_is_sent(world):
 
 
 def test_staff_reprint_an_order_and_see_its_jobs(world):
+    assert world.own.printer.name == "Kitchen"  # before the order: it prints nothing by itself then
     order_url = BASE.format(world.own.business.pk) + f"orders/{world.own.order.pk}/"
     client = world.client("staff")
     response = client.post(order_url + "print/", {"kind": "kitchen"}, format="json")
