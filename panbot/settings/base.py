@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "telephony",
     "orders",
     "reservations",
+    "analytics",
     "admin_portal",  # last: replaces django.contrib.auth's User admin
 ]
 
