@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -58,8 +58,8 @@ def test_rebuild_is_idempotent_and_repairs_damage(calls):
     rollups_rebuild(business_id=business.pk)
     assert rollup_rows(business) == first
     CallHourlyRollup.objects.filter(business=business).update(calls=999)
-    CallHourlyRollup.objects.create(business=business, hour=datetime(2020, 1, 1, tzinfo=UTC), local_date=date(2020, 1, 1),
-                                    local_hour=1, calls=7)  # fmt: skip
+    stale_hour = datetime(2020, 1, 1, tzinfo=UTC)
+    CallHourlyRollup.objects.create(business=business, hour=stale_hour, local_date=stale_hour.date(), local_hour=1)
     rollups_rebuild(business_id=business.pk)
     assert rollup_rows(business) == first
 
