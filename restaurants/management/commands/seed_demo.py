@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from analytics.demo import DEMO_DAYS, seed_calls
 from orders.demo import seed_menus
 from panbot.phone import format_international
 from reservations.demo import seed_reservation_settings
@@ -26,6 +27,7 @@ class Command(BaseCommand):
         menu_items = seed_menus(businesses=businesses)
         faq = seed_faq(businesses=businesses)
         booking_rules = seed_reservation_settings(businesses=businesses)
+        calls_added = seed_calls(businesses=businesses)
 
         self.stdout.write(self.style.SUCCESS("Demo data is in place."))
         self.stdout.write("\nPhone numbers:")
@@ -42,6 +44,7 @@ class Command(BaseCommand):
                 f"  {business.name:<20} {menu_items[slug]} menu items, {faq_count} FAQ entries, "
                 f"{rules.seats_per_slot} seats, parties up to {rules.max_party_size}"
             )
+        self.stdout.write(f"\nCall history: {calls_added} calls added for the last {DEMO_DAYS} days (with rollups).")
         self.stdout.write("\nDevelopment logins (admin at /admin/ for the stakeholder):")
         for login in logins:
             self.stdout.write(f"  {login.username:<20} {login.password:<28} {login.role}")
