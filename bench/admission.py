@@ -63,7 +63,7 @@ from panbot.events import emit  # noqa: E402
 from restaurants.models import Business  # noqa: E402
 from telephony import services  # noqa: E402
 from telephony.models import ActiveCall, CallRecord, SipNumber  # noqa: E402
-from telephony.services import calls  # noqa: E402
+from telephony.services.calls.backends import postgres  # noqa: E402
 
 CONCURRENCY_LEVELS = (1, 8, 32)
 SIMULTANEOUS = 50
@@ -143,13 +143,13 @@ def locked_end(*, active_call_id: int) -> None:
 @contextlib.contextmanager
 def without_locks() -> Iterator[None]:
     """call_admit with its row locks removed: the same statements, so the difference is the locking."""
-    route = calls._ROUTE_SQL
-    calls._ROUTE_SQL = route.replace("FOR NO KEY UPDATE", "")
-    assert "FOR" not in calls._ROUTE_SQL
+    route = postgres.ROUTE_SQL
+    postgres.ROUTE_SQL = route.replace("FOR NO KEY UPDATE", "")
+    assert "FOR" not in postgres.ROUTE_SQL
     try:
         yield
     finally:
-        calls._ROUTE_SQL = route
+        postgres.ROUTE_SQL = route
 
 
 IMPLEMENTATIONS = {

@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import threading
+from collections.abc import Mapping
 from typing import Any, TypedDict
 
 from asgiref.sync import async_to_sync
@@ -52,7 +53,7 @@ def event_message(event: Event) -> EventMessage:
     }
 
 
-def emit(business: Any, type: str, payload: dict[str, Any]) -> Event:
+def emit(business: Any, type: str, payload: Mapping[str, Any]) -> Event:
     """Write an Event for `business` (instance or id) now; push it to the business's group on commit."""
     business_id = getattr(business, "pk", business)
     # Round-trip through JSON so the pushed payload equals the stored one (Decimal, datetime, UUID).

@@ -142,6 +142,14 @@ TEMPLATES = [
 ]
 
 # --- Database -----------------------------------------------------------------
+SQLITE_OPTIONS = {
+    # BEGIN IMMEDIATE takes the write lock up front, so concurrent writers queue (up to
+    # `timeout`) instead of failing with "database is locked", and a transaction's reads
+    # and writes are serialised whole (call admission relies on it on the embedded default).
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
 try:
     DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 except Exception as exc:  # django-environ raises several types for a bad URL
@@ -156,14 +164,7 @@ if DATABASES["default"].get("ENGINE") == "django.db.backends.postgresql":
         # transaction mode).
         DATABASES["default"].setdefault("OPTIONS", {}).update({"server_side_binding": True, "prepare_threshold": 5})
 elif DATABASES["default"].get("ENGINE") == "django.db.backends.sqlite3":
-    DATABASES["default"]["OPTIONS"] = {
-        # BEGIN IMMEDIATE takes the write lock up front, so concurrent writers queue (up to
-        # `timeout`) instead of failing with "database is locked", and a transaction's reads
-        # and writes are serialised whole (call admission relies on it on the embedded default).
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    }
+    DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
 else:
     raise ImproperlyConfigured(
         "DATABASE_URL is not a valid database URL: use postgres://user:password@host:5432/name (or sqlite:///path)."

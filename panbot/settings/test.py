@@ -1,6 +1,8 @@
 """Test settings: always real PostgreSQL and Redis (local defaults, overridable)."""
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/panbot")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/1")
@@ -8,7 +10,7 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-used-anywhere-else
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 
 from panbot.settings.base import *  # noqa: F403
-from panbot.settings.base import DATABASE_VENDOR_IS_POSTGRES
+from panbot.settings.base import DATABASE_VENDOR_IS_POSTGRES, SQLITE_OPTIONS
 
 if not DATABASE_VENDOR_IS_POSTGRES:
     raise RuntimeError("The test suite runs on PostgreSQL only; DATABASE_URL must point at PostgreSQL.")
@@ -25,3 +27,14 @@ CELERY_TASK_ALWAYS_EAGER = True
 # Each test process gets cache keys of its own (the login throttle counts failures in the cache):
 # parallel workers and runs minutes apart share one Redis database without seeing each other's counts.
 CACHES["default"]["KEY_PREFIX"] = f"panbot-test-{os.getpid()}-{os.urandom(4).hex()}"  # noqa: F405
+
+# The embedded default's database (SQLite, configured as `make run` configures it), for the tests
+# that run call admission on both backends (tests/telephony/conftest.py `call_backend`): only
+# tests that name it in django_db(databases=...) get it created, a file per test process.
+_EMBEDDED = str(Path(tempfile.gettempdir()) / f"panbot-test-embedded-{os.getpid()}.sqlite3")
+DATABASES["embedded"] = {  # noqa: F405
+    "ENGINE": "django.db.backends.sqlite3",
+    "NAME": _EMBEDDED,
+    "OPTIONS": SQLITE_OPTIONS,
+    "TEST": {"NAME": _EMBEDDED},
+}

@@ -12,14 +12,11 @@ from django.utils import timezone
 from panbot.events import emit
 from restaurants.models import Business
 from telephony.models import NumberAssignment, PbxTrunk, SipNumber
+from telephony.payloads import number_payload
 
 # What an owner or stakeholder may change on a number outside (re)assignment. The
 # number itself is its identity (history, call records); a new number is a new row.
 UPDATABLE_FIELDS = frozenset({"label", "trunk", "is_active", "max_concurrent_calls", "config_override"})
-
-
-def _number_payload(sip_number: SipNumber) -> dict[str, Any]:
-    return {"sip_number_id": sip_number.pk, "number": sip_number.number, "label": sip_number.label}
 
 
 @transaction.atomic
@@ -77,7 +74,7 @@ def number_update(
         return locked  # nothing changed: no write, no event
     locked.save()
     if locked.business_id is not None:
-        emit(locked.business_id, "number.updated", _number_payload(locked))
+        emit(locked.business_id, "number.updated", number_payload(locked))
     return locked
 
 
@@ -110,7 +107,7 @@ def _assign(sip_number: SipNumber, *, business: Business, by: Any) -> None:
     sip_number.assigned_at = now
     sip_number.save(update_fields=["business", "assigned_by", "assigned_at"])
     NumberAssignment.objects.create(sip_number=sip_number, business=business, assigned_by=by, assigned_at=now)
-    emit(business, "number.assigned", _number_payload(sip_number))
+    emit(business, "number.assigned", number_payload(sip_number))
 
 
 def _release(sip_number: SipNumber, *, by: Any) -> None:
@@ -119,7 +116,7 @@ def _release(sip_number: SipNumber, *, by: Any) -> None:
     NumberAssignment.objects.filter(sip_number=sip_number, ended_at__isnull=True).update(
         ended_at=timezone.now(), ended_by=by
     )
-    emit(sip_number.business_id, "number.unassigned", _number_payload(sip_number))
+    emit(sip_number.business_id, "number.unassigned", number_payload(sip_number))
     sip_number.business = None
     sip_number.assigned_by = None
     sip_number.assigned_at = None

@@ -25,6 +25,7 @@ from panbot.models import Event  # noqa: E402
 from restaurants.models import Business  # noqa: E402
 from telephony import services  # noqa: E402
 from telephony.models import ActiveCall, CallRecord  # noqa: E402
+from telephony.services.calls import backends  # noqa: E402
 from tests.telephony.leases import age_call  # noqa: E402
 
 
@@ -90,6 +91,7 @@ def main() -> dict:
     for thread in threads:
         thread.join()
     out["race"] = sorted(results)
+    out["backend"] = backends.active.__name__
     return out
 
 

@@ -9,9 +9,11 @@ from panbot.models import Event
 from restaurants.agent_config import EffectiveConfig
 from telephony import services
 from telephony.models import ActiveCall, CallRecord, PbxTrunk
+from telephony.payloads import call_rejected_payload, call_started_payload
+from tests.telephony.backends import ON_BOTH_BACKENDS, POSTGRES_ONLY
 from tests.telephony.leases import age_call
 
-pytestmark = pytest.mark.django_db
+pytestmark = ON_BOTH_BACKENDS
 
 ORDERS = "+390551234567"
 RESERVATIONS = "+390551234568"
@@ -84,6 +86,9 @@ def test_admission_announces_call_started(admit, orders, business, outsider_busi
     assert event.payload["reason"] == "admitted"
     assert event.payload["label"] == "Orders"
     assert not Event.objects.filter(business=outsider_business).exists()
+    # One definition of call.started, whichever backend wrote the row.
+    record = CallRecord.objects.get(pk=admission.call_record_id)
+    assert event.payload == call_started_payload(record, active_call_id=admission.active_call_id, label="Orders")
 
 
 def test_effective_config_comes_with_the_admission_and_differs_per_number(admit, orders, reservations, business):
@@ -218,6 +223,7 @@ def test_busy_rejection_carries_the_overflow_settings_and_is_announced(admit, re
     assert event.payload["call_record_id"] == rejected.call_record_id
     assert event.payload["reason"] == "number_busy"
     assert event.payload["sip_number"] == RESERVATIONS
+    assert event.payload == call_rejected_payload(CallRecord.objects.get(pk=rejected.call_record_id))
 
 
 def test_limits_are_per_business(admit, orders, make_number, outsider_business):
@@ -331,14 +337,15 @@ def test_a_redispatched_call_moves_to_the_new_worker(admit, orders):
     assert ActiveCall.objects.get().worker_id == "worker-b"
 
 
+@POSTGRES_ONLY
 def test_a_duplicate_that_loses_the_unique_race_returns_the_winners_admission(admit, orders, monkeypatch):
     # The loser of two simultaneous admissions of one call does not see the winner's
     # record when it looks, then hits the unique constraint when it inserts.
     first = admit(ORDERS, sip_call_id="SCL_dup")
-    from telephony.services import calls
+    from telephony.services.calls.backends import postgres
 
     monkeypatch.setattr(
-        calls, "_ROUTE_SQL", calls._ROUTE_SQL.replace("r.sip_call_id = %(key)s", "false AND %(key)s = ''")
+        postgres, "ROUTE_SQL", postgres.ROUTE_SQL.replace("r.sip_call_id = %(key)s", "false AND %(key)s = ''")
     )
     with transaction.atomic():  # an outer transaction survives the failed insert
         again = admit(ORDERS, sip_call_id="SCL_dup")
@@ -349,12 +356,12 @@ def test_a_duplicate_that_loses_the_unique_race_returns_the_winners_admission(ad
 def test_an_integrity_error_that_is_not_a_duplicate_call_is_raised(admit, orders, monkeypatch):
     from django.db import IntegrityError
 
-    from telephony.services import calls
+    from telephony.services.calls import rules
 
     def broken(**kwargs):
         raise IntegrityError("something else")
 
-    monkeypatch.setattr(calls, "_admit", broken)
+    monkeypatch.setattr(rules, "_admit", broken)
     with pytest.raises(IntegrityError):
         admit(ORDERS)
 
@@ -411,6 +418,7 @@ def test_a_missing_sip_call_id_is_a_programming_error(admit, orders, sip_call_id
 # --- cost ---------------------------------------------------------------------------------------------------
 
 
+@POSTGRES_ONLY
 def test_admission_takes_a_constant_handful_of_queries(
     admit, orders, make_number, business, django_assert_max_num_queries
 ):
@@ -433,3 +441,18 @@ def test_admission_takes_a_constant_handful_of_queries(
         assert admit("+390559999999").reason == Reason.UNKNOWN_NUMBER
     with django_assert_max_num_queries(3):
         assert admit("garbage").reason == Reason.UNKNOWN_NUMBER
+
+
+# --- the backend ----------------------------------------------------------------------------------
+
+
+def test_the_backend_is_chosen_once_by_the_database_vendor(call_backend):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from telephony.services.calls import backends
+    from telephony.services.calls.backends import postgres, sqlite
+
+    assert backends.for_vendor("postgresql") is postgres and backends.for_vendor("sqlite") is sqlite
+    assert backends.active is backends.for_vendor(call_backend)
+    with pytest.raises(ImproperlyConfigured, match="PostgreSQL or SQLite, not mysql"):
+        backends.for_vendor("mysql")

@@ -28,3 +28,4 @@ def test_admission_and_call_lifecycle_on_sqlite(tmp_path):
     assert out["late"] == ["ghost", [{"role": "caller", "text": "pronto?"}]]
     assert out["reclaim"] == "admitted"
     assert out["race"] == ["admitted"] + ["number_busy"] * 5
+    assert out["backend"] == "telephony.services.calls.backends.sqlite"

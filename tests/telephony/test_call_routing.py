@@ -4,8 +4,9 @@ import pytest
 
 from telephony import services
 from telephony.models import PbxTrunk
+from tests.telephony.backends import ON_BOTH_BACKENDS
 
-pytestmark = pytest.mark.django_db
+pytestmark = ON_BOTH_BACKENDS
 
 ORDERS = "+390551234567"
 RESERVATIONS = "+390551234568"

@@ -4,9 +4,10 @@ import pytest
 
 from telephony import selectors, services
 from telephony.models import PbxTrunk
+from tests.telephony.backends import ON_BOTH_BACKENDS
 from tests.telephony.leases import age_call
 
-pytestmark = pytest.mark.django_db
+pytestmark = ON_BOTH_BACKENDS
 
 
 @pytest.fixture

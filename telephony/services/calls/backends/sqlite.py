@@ -1,0 +1,100 @@
+"""Admission on the embedded default (SQLite: `make run`, `simulate_call`): plain ORM statements, the process clock.
+
+SQLite has none of the PostgreSQL backend's statements (row locks, DML in CTEs,
+statement_timestamp) and needs none of its locking: PanBot opens SQLite transactions
+with BEGIN IMMEDIATE (panbot/settings/base.py), which takes the database's one write
+lock up front, so an admission's or an end's transaction is serialised whole and every
+count-then-insert inside it is race-free.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from panbot.events import emit
+from restaurants.models import Business
+from telephony.models import ActiveCall, CallRecord, SipNumber
+from telephony.payloads import CallStartedPayload
+from telephony.services.calls.backends import Route, Taken
+from telephony.services.calls.records import complete, emit_ended
+
+_RECORD_FIELDS = ("business_id", "sip_number_id", "dialed_number", "caller_number", "sip_call_id", "room_name",
+                  "worker_id", "status", "reason", "started_at")  # fmt: skip
+
+
+def route(candidates: list[str], key: str) -> Route:
+    by_number = {n.number: n for n in SipNumber.objects.filter(number__in=candidates)}
+    sip_number = next((by_number[number] for number in candidates if number in by_number), None)
+    if sip_number is None:
+        return Route(sip_number=None, now=None, earlier_record_id=None)
+    if sip_number.business_id is not None:
+        sip_number.business = Business.objects.get(pk=sip_number.business_id)
+    earlier = CallRecord.objects.filter(sip_call_id=key).values_list("pk", flat=True).first()
+    return Route(sip_number=sip_number, now=timezone.now(), earlier_record_id=earlier)
+
+
+def take_slot(
+    values: dict[str, Any],
+    *,
+    number_limit: int,
+    business_limit: int,
+    cutoff: datetime,
+    event_payload: CallStartedPayload,
+) -> Taken:
+    held = ActiveCall.objects.filter(Q(business_id=values["business_id"]) | Q(sip_number_id=values["sip_number_id"]))
+    counts = held.aggregate(
+        on_number=Count("pk", filter=Q(sip_number_id=values["sip_number_id"])),
+        on_business=Count("pk", filter=Q(business_id=values["business_id"])),
+        stale=Count("pk", filter=Q(last_heartbeat_at__lt=cutoff)),
+    )
+    if counts["on_number"] >= number_limit or counts["on_business"] >= business_limit:
+        return Taken(counts["on_number"], counts["on_business"], counts["stale"], None, None)
+    record = CallRecord.objects.create(**{field: values[field] for field in _RECORD_FIELDS}, transcript=[], usage={})
+    active = ActiveCall.objects.create(
+        business_id=values["business_id"],
+        sip_number_id=values["sip_number_id"],
+        call_record=record,
+        sip_call_id=values["sip_call_id"],
+        room_name=values["room_name"],
+        caller_number=values["caller_number"],
+        started_at=values["started_at"],
+        last_heartbeat_at=values["started_at"],
+        worker_id=values["worker_id"],
+    )
+    payload: CallStartedPayload = {**event_payload, "call_record_id": record.pk, "active_call_id": active.pk}
+    emit(values["business_id"], "call.started", payload)
+    return Taken(counts["on_number"], counts["on_business"], counts["stale"], record.pk, active.pk)
+
+
+def end(
+    *,
+    active_call_id: int | None,
+    call_record_id: int | None,
+    reason: str,
+    transcript: list[dict[str, Any]] | None,
+    usage: dict[str, Any] | None,
+) -> CallRecord | None:
+    with transaction.atomic():
+        slot = ActiveCall.objects.select_related("call_record")
+        if active_call_id is not None:
+            slot = slot.filter(pk=active_call_id)
+        if call_record_id is not None:
+            slot = slot.filter(call_record_id=call_record_id)
+        active = slot.first()
+        if active is None:
+            return None
+        record = active.call_record
+        active.delete()
+        complete(record, reason=reason, ended_at=timezone.now())
+        if transcript is not None:
+            record.transcript = transcript
+        if usage is not None:
+            record.usage = usage
+        record.save(update_fields=["status", "reason", "ended_at", "duration_seconds", "transcript", "usage"])
+        emit_ended(record)
+        return record
