@@ -105,39 +105,40 @@ def _call(
 
 
 def _sales(rng: random.Random, business: Business, items: list[MenuItem], day: date, calls: list[CallRecord]) -> None:
-    """Orders on about a third of the answered calls, bookings on a fifth."""
+    """Orders on about a third of the answered calls, bookings on a fifth: a few bulk statements a day."""
     answered = [c for c in calls if c.status == "completed" and c.reason not in {"worker_full", "ghost"}]
     ticket = Order.objects.filter(business=business, ticket_date=day).aggregate(n=Max("ticket_number"))["n"] or 0
+    orders, lines, bookings = [], [], []
     for call in answered:
         roll = rng.random()
         if roll < 0.35 and items:
             ticket += 1
-            lines = [(rng.choice(items), rng.randint(1, 3)) for _ in range(rng.randint(1, 4))]
-            total = sum((item.price * quantity for item, quantity in lines), Decimal("0.00"))
-            order = Order.objects.create(
+            chosen = [(rng.choice(items), rng.randint(1, 3)) for _ in range(rng.randint(1, 4))]
+            total = sum((item.price * quantity for item, quantity in chosen), Decimal("0.00"))
+            orders.append(Order(
                 business=business, call=call, status="completed" if rng.random() < 0.95 else "cancelled",
                 customer_name=rng.choice(NAMES), customer_phone=call.caller_number,
                 pickup_at=call.started_at + timedelta(minutes=30), currency=business.currency, subtotal=total,
                 total=total, ticket_date=day, ticket_number=ticket, idempotency_key=f"demo-{call.sip_call_id}",
-            )  # fmt: skip
-            OrderItem.objects.bulk_create(
-                OrderItem(
-                    order=order,
-                    menu_item=item,
-                    name=item.name,
-                    quantity=quantity,
-                    unit_price=item.price,
-                    line_total=item.price * quantity,
-                    position=n,
-                )
-                for n, (item, quantity) in enumerate(lines)
-            )
-            Order.objects.filter(pk=order.pk).update(created_at=call.ended_at)
+            ))  # fmt: skip
+            lines.append(chosen)
         elif roll < 0.55:
             starts = datetime.combine(day + timedelta(days=rng.randint(0, 6)), time(20), tzinfo=business.tz)
-            booking = Reservation.objects.create(
+            bookings.append(Reservation(
                 business=business, call=call, name=rng.choice(NAMES), phone=call.caller_number,
                 party_size=rng.randint(2, 6), starts_at=starts, ends_at=starts + timedelta(minutes=90),
                 status="completed", idempotency_key=f"demo-{call.sip_call_id}",
-            )  # fmt: skip
-            Reservation.objects.filter(pk=booking.pk).update(created_at=call.ended_at)
+            ))  # fmt: skip
+    Order.objects.bulk_create(orders)
+    OrderItem.objects.bulk_create(
+        OrderItem(order=order, menu_item=item, name=item.name, quantity=quantity, unit_price=item.price,
+                  line_total=item.price * quantity, position=n)
+        for order, chosen in zip(orders, lines, strict=True)
+        for n, (item, quantity) in enumerate(chosen)
+    )  # fmt: skip
+    Reservation.objects.bulk_create(bookings)
+    # Placed when their call ended (auto_now_add stamped them now).
+    for placed in (*orders, *bookings):
+        placed.created_at = placed.call.ended_at
+    Order.objects.bulk_update(orders, ["created_at"])
+    Reservation.objects.bulk_update(bookings, ["created_at"])

@@ -18,13 +18,15 @@ from django.utils import timezone
 
 from panbot.events import emit
 from restaurants.models import Business
+from restaurants.schedule import Schedule
 from telephony.models import ActiveCall, CallRecord, SipNumber
 from telephony.payloads import CallStartedPayload
 from telephony.services.calls.backends import Route, Taken
 from telephony.services.calls.records import complete, emit_ended
 
 _RECORD_FIELDS = ("business_id", "sip_number_id", "dialed_number", "caller_number", "sip_call_id", "room_name",
-                  "worker_id", "status", "reason", "started_at")  # fmt: skip
+                  "worker_id", "status", "reason", "started_at", "forwarded_from", "language",
+                  "config_version")  # fmt: skip
 
 
 def route(candidates: list[str], key: str) -> Route:
@@ -54,7 +56,12 @@ def take_slot(
     )
     if counts["on_number"] >= number_limit or counts["on_business"] >= business_limit:
         return Taken(counts["on_number"], counts["on_business"], counts["stale"], None, None)
-    record = CallRecord.objects.create(**{field: values[field] for field in _RECORD_FIELDS}, transcript=[], usage={})
+    record = CallRecord.objects.create(
+        **{field: values[field] for field in _RECORD_FIELDS},
+        transcript=[],
+        usage={},
+        in_opening_hours=_in_opening_hours(values["business_id"], values["started_at"]),
+    )
     active = ActiveCall.objects.create(
         business_id=values["business_id"],
         sip_number_id=values["sip_number_id"],
@@ -71,6 +78,23 @@ def take_slot(
     return Taken(counts["on_number"], counts["on_business"], counts["stale"], record.pk, active.pk)
 
 
+def reject(values: dict[str, Any]) -> CallRecord:
+    # The embedded default keeps no rollups (analytics read PostgreSQL's).
+    return CallRecord.objects.create(
+        **{field: values[field] for field in _RECORD_FIELDS},
+        ended_at=values["started_at"],
+        duration_seconds=0,
+        in_opening_hours=_in_opening_hours(values["business_id"], values["started_at"]),
+    )
+
+
+def _in_opening_hours(business_id: int | None, at: datetime) -> bool | None:
+    if business_id is None:
+        return None
+    business = Business.objects.get(pk=business_id)
+    return Schedule(business, at.astimezone(business.tz).date()).period_at(at) is not None
+
+
 def end(
     *,
     active_call_id: int | None,
@@ -78,6 +102,7 @@ def end(
     reason: str,
     transcript: list[dict[str, Any]] | None,
     usage: dict[str, Any] | None,
+    language: str | None = None,
 ) -> CallRecord | None:
     with transaction.atomic():
         slot = ActiveCall.objects.select_related("call_record")
@@ -95,6 +120,10 @@ def end(
             record.transcript = transcript
         if usage is not None:
             record.usage = usage
-        record.save(update_fields=["status", "reason", "ended_at", "duration_seconds", "transcript", "usage"])
+        if language is not None:
+            record.language = language
+        record.save(
+            update_fields=["status", "reason", "ended_at", "duration_seconds", "transcript", "usage", "language"]
+        )
         emit_ended(record)
         return record
