@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 # Upper bounds (seconds, exclusive) of the duration histogram's buckets; one more bucket
@@ -21,8 +20,8 @@ def duration_bucket(seconds: float) -> int:
     return bisect_right(DURATION_BOUNDS, seconds)
 
 
-def empty_histogram() -> list[int]:
-    return [0] * DURATION_BUCKETS
+# The histogram's columns, bucket by bucket (d00: under 10 s ... d17: an hour or more).
+HISTOGRAM_COLUMNS: tuple[str, ...] = tuple(f"d{i:02d}" for i in range(DURATION_BUCKETS))
 
 
 class CallHourlyRollup(models.Model):
@@ -36,7 +35,10 @@ class CallHourlyRollup(models.Model):
     its time zone needs `manage.py analytics_rebuild --business`).
     """
 
-    business = models.ForeignKey("restaurants.Business", on_delete=models.CASCADE, related_name="call_rollups")
+    # No index of its own: the two below start with the business.
+    business = models.ForeignKey(
+        "restaurants.Business", on_delete=models.CASCADE, related_name="call_rollups", db_index=False
+    )
     sip_number = models.ForeignKey(
         "telephony.SipNumber", null=True, blank=True, on_delete=models.CASCADE, related_name="call_rollups"
     )
@@ -60,9 +62,26 @@ class CallHourlyRollup(models.Model):
     ghosts = models.PositiveIntegerField(default=0)
     after_hours = models.PositiveIntegerField(default=0)
     answered_ms = models.BigIntegerField(default=0, help_text="Sum of answered calls' durations, in milliseconds.")
-    duration_histogram = ArrayField(
-        models.PositiveIntegerField(), size=DURATION_BUCKETS, default=empty_histogram, help_text="Answered calls."
-    )
+    # Answered calls per duration bucket (DURATION_BOUNDS): plain columns, so a report sums them
+    # with the counts in one pass.
+    d00 = models.PositiveIntegerField(default=0, help_text="Answered calls of 0-10 s.")
+    d01 = models.PositiveIntegerField(default=0, help_text="Answered calls of 10-20 s.")
+    d02 = models.PositiveIntegerField(default=0, help_text="Answered calls of 20-30 s.")
+    d03 = models.PositiveIntegerField(default=0, help_text="Answered calls of 30-45 s.")
+    d04 = models.PositiveIntegerField(default=0, help_text="Answered calls of 45-60 s.")
+    d05 = models.PositiveIntegerField(default=0, help_text="Answered calls of 60-90 s.")
+    d06 = models.PositiveIntegerField(default=0, help_text="Answered calls of 90-120 s.")
+    d07 = models.PositiveIntegerField(default=0, help_text="Answered calls of 120-180 s.")
+    d08 = models.PositiveIntegerField(default=0, help_text="Answered calls of 180-240 s.")
+    d09 = models.PositiveIntegerField(default=0, help_text="Answered calls of 240-300 s.")
+    d10 = models.PositiveIntegerField(default=0, help_text="Answered calls of 300-420 s.")
+    d11 = models.PositiveIntegerField(default=0, help_text="Answered calls of 420-600 s.")
+    d12 = models.PositiveIntegerField(default=0, help_text="Answered calls of 600-900 s.")
+    d13 = models.PositiveIntegerField(default=0, help_text="Answered calls of 900-1200 s.")
+    d14 = models.PositiveIntegerField(default=0, help_text="Answered calls of 1200-1800 s.")
+    d15 = models.PositiveIntegerField(default=0, help_text="Answered calls of 1800-2700 s.")
+    d16 = models.PositiveIntegerField(default=0, help_text="Answered calls of 2700-3600 s.")
+    d17 = models.PositiveIntegerField(default=0, help_text="Answered calls of 3600 s or more.")
 
     class Meta:
         constraints = [

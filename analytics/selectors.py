@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 
 from analytics import sql
-from analytics.models import DURATION_BOUNDS, DURATION_BUCKETS
+from analytics.models import DURATION_BOUNDS, DURATION_BUCKETS, HISTOGRAM_COLUMNS
 from analytics.services import local_midnight
 
 Source = Literal["rollup", "raw"]
@@ -68,13 +68,15 @@ class AnalyticsScope:
         }
 
 
-# Rows shaped like rollups (local_date, local_hour, the SUM_COLUMNS, bucket or histogram), both periods.
+# Rows shaped like rollups (local_date, local_hour, the sums), both periods. From rollups the sums
+# include the duration histogram's columns; from raw records the answered calls' `bucket` instead
+# (a raw report counts buckets with a GROUP BY of its own, as one would write it by hand).
 def _facts(scope: AnalyticsScope) -> str:
     number = "" if scope.sip_number_id is None else " AND r.sip_number_id = %(number)s"
     if scope.source == "rollup":
-        columns = ", ".join(f"r.{c}" for c in sql.SUM_COLUMNS)
+        columns = ", ".join(f"r.{c}" for c in sql.ALL_SUMS)
         return f"""
-            SELECT r.local_date, r.local_hour, {columns}, r.duration_histogram
+            SELECT r.local_date, r.local_hour, {columns}
               FROM {sql.ROLLUP_TABLE} r
              WHERE r.business_id = %(business_id)s AND r.local_date BETWEEN %(prev_first)s AND %(last)s{number}
         """
@@ -123,25 +125,35 @@ class CallCounts(TypedDict):
 
 @dataclasses.dataclass(frozen=True)
 class Volume:
-    """Calls per local day of the period (every day, zeros included) and each period's sums."""
+    """Calls per local day of the period (every day, zeros included) and each period's sums.
+
+    `histogram`: answered calls per duration bucket and period, when read from rollups
+    (in the same pass); None from raw records.
+    """
 
     days: list[DayCounts]
     totals: dict[Period, CallCounts]
+    histogram: dict[Period, list[int]] | None = None
 
 
 def call_volume(scope: AnalyticsScope) -> Volume:
     """Calls per day and the outcome counts (answered, refused by reason, failed, transferred, after hours...)."""
-    sums = ", ".join(f"coalesce(sum(f.{c}), 0)::bigint" for c in sql.SUM_COLUMNS)
+    columns = sql.ALL_SUMS if scope.source == "rollup" else sql.SUM_COLUMNS
+    sums = ", ".join(f"coalesce(sum(f.{c}), 0)::bigint" for c in columns)
     rows = _rows(f"SELECT f.local_date, {sums} FROM ({_facts(scope)}) f GROUP BY 1", scope.params())
-    by_day = {row[0]: dict(zip(sql.SUM_COLUMNS, (int(v) for v in row[1:]), strict=True)) for row in rows}
+    by_day = {row[0]: dict(zip(columns, (int(v) for v in row[1:]), strict=True)) for row in rows}
     totals: dict[Period, CallCounts] = {
         "current": _zero_counts(),
         "previous": _zero_counts(),
     }
+    histogram: dict[Period, list[int]] = {"current": [0] * DURATION_BUCKETS, "previous": [0] * DURATION_BUCKETS}
     for day, counts in by_day.items():
         period: Period = "current" if day >= scope.first else "previous"
-        for column, value in counts.items():
-            totals[period][column] += value  # type: ignore[literal-required]
+        for column in sql.SUM_COLUMNS:
+            totals[period][column] += counts[column]  # type: ignore[literal-required]
+        if scope.source == "rollup":
+            for bucket, column in enumerate(HISTOGRAM_COLUMNS):
+                histogram[period][bucket] += counts[column]
     days: list[DayCounts] = []
     day = scope.first
     while day <= scope.last:
@@ -156,7 +168,7 @@ def call_volume(scope: AnalyticsScope) -> Volume:
             }
         )
         day += timedelta(days=1)
-    return Volume(days=days, totals=totals)
+    return Volume(days=days, totals=totals, histogram=histogram if scope.source == "rollup" else None)
 
 
 def _zero_counts() -> CallCounts:
@@ -193,20 +205,17 @@ def call_durations(scope: AnalyticsScope, volume: Volume) -> Durations:
     """Average (exact, from the summed milliseconds) and p90 (from the fixed-bucket histogram) duration.
 
     The p90 is the upper bound of the histogram bucket the 90th percentile call falls in
-    (DURATION_BOUNDS; 3600 for the open bucket): exact to the bucket, from rollups alone.
+    (DURATION_BOUNDS; 3600 for the open bucket): exact to the bucket, from rollups alone
+    (no query of its own: `volume` read the histogram). From raw records, one GROUP BY.
     """
-    if scope.source == "rollup":
-        statement = f"""
-            SELECT f.local_date >= %(first)s, h.i - 1, sum(h.n)
-              FROM ({_facts(scope)}) f, unnest(f.duration_histogram) WITH ORDINALITY AS h(n, i)
-             GROUP BY 1, 2"""
-    else:
+    histogram = volume.histogram
+    if histogram is None:
+        histogram = {"current": [0] * DURATION_BUCKETS, "previous": [0] * DURATION_BUCKETS}
         statement = f"""
             SELECT f.local_date >= %(first)s, f.bucket, count(*)
               FROM ({_facts(scope)}) f WHERE f.bucket IS NOT NULL GROUP BY 1, 2"""
-    histogram: dict[Period, list[int]] = {"current": [0] * DURATION_BUCKETS, "previous": [0] * DURATION_BUCKETS}
-    for current, bucket, calls in _rows(statement, scope.params()):
-        histogram["current" if current else "previous"][bucket] += int(calls)
+        for current, bucket, calls in _rows(statement, scope.params()):
+            histogram["current" if current else "previous"][bucket] += int(calls)
     average: dict[Period, float | None] = {}
     p90: dict[Period, int | None] = {}
     for period in ("current", "previous"):
@@ -360,7 +369,8 @@ def _summary(counts: CallCounts, durations: Durations, sales: Sales, period: Per
 
 
 def analytics_report(scope: AnalyticsScope, *, currency: str = "EUR") -> Report:
-    """Every metric family for the scope and the period before it: four queries, whatever the range or the data."""
+    """Every metric family for the scope and the period before it: three queries from rollups (four from raw
+    records), whatever the range or the data."""
     volume = call_volume(scope)
     durations = call_durations(scope, volume)
     sales = call_sales(scope)

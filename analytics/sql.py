@@ -9,7 +9,7 @@ time zone, read in the same statement.
 
 from __future__ import annotations
 
-from analytics.models import DURATION_BOUNDS, DURATION_BUCKETS
+from analytics.models import DURATION_BOUNDS, HISTOGRAM_COLUMNS
 
 ROLLUP_TABLE = "analytics_callhourlyrollup"
 KEY_COLUMNS = ("business_id", "sip_number_id", "hour", "local_date", "local_hour")
@@ -42,6 +42,11 @@ FACT_EXPRESSIONS = {
 }
 # 0-based histogram bucket of an answered call (NULL otherwise); Python's models.duration_bucket.
 BUCKET_EXPRESSION = f"CASE WHEN {_ANSWERED} THEN width_bucket(r.duration_seconds, {_BOUNDS}) END"
+FACT_EXPRESSIONS.update(
+    {column: f"({BUCKET_EXPRESSION} IS NOT DISTINCT FROM {i})::int" for i, column in enumerate(HISTOGRAM_COLUMNS)}
+)
+# Every column a rollup row sums: the counts, then the duration histogram.
+ALL_SUMS = SUM_COLUMNS + HISTOGRAM_COLUMNS
 LOCAL = "(r.started_at AT TIME ZONE b.timezone)"
 # The start of the local hour as an instant: the instant minus what the local clock shows past the
 # hour. (Not date_trunc(...) AT TIME ZONE: on the night summer time ends that would fold the second
@@ -51,21 +56,19 @@ FINISHED = "r.business_id IS NOT NULL AND r.status <> 'in_progress'"
 
 
 def rollup_select(source: str, where: str = "true") -> str:
-    """SELECT of rollup rows (KEY_COLUMNS, SUM_COLUMNS, duration_histogram) for the finished calls of `source`."""
-    sums = ",\n           ".join(f"sum({FACT_EXPRESSIONS[c]}) AS {c}" for c in SUM_COLUMNS)
-    histogram = ", ".join(f"count(*) FILTER (WHERE {BUCKET_EXPRESSION} = {i})" for i in range(DURATION_BUCKETS))
+    """SELECT of rollup rows (KEY_COLUMNS, then ALL_SUMS) for the finished calls of `source`."""
+    sums = ",\n           ".join(f"sum({FACT_EXPRESSIONS[c]}) AS {c}" for c in ALL_SUMS)
     return f"""
     SELECT r.business_id, r.sip_number_id, {HOUR_EXPRESSION} AS hour,
            {LOCAL}::date AS local_date, extract(hour FROM {LOCAL})::int AS local_hour,
-           {sums},
-           ARRAY[{histogram}]::int[] AS duration_histogram
+           {sums}
       FROM {source} r JOIN restaurants_business b ON b.id = r.business_id
      WHERE {FINISHED} AND ({where})
      GROUP BY 1, 2, 3, 4, 5
     """
 
 
-_INSERT_COLUMNS = ", ".join((*KEY_COLUMNS, *SUM_COLUMNS, "duration_histogram"))
+_INSERT_COLUMNS = ", ".join((*KEY_COLUMNS, *ALL_SUMS))
 
 
 def rollup_insert(source: str, where: str = "true") -> str:
@@ -75,14 +78,11 @@ def rollup_insert(source: str, where: str = "true") -> str:
 
 def rollup_add(source: str, where: str = "true") -> str:
     """Upsert adding the calls of `source` to their rollup rows: what ends a call adds, in the same statement."""
-    adds = ",\n           ".join(f"{c} = {ROLLUP_TABLE}.{c} + EXCLUDED.{c}" for c in SUM_COLUMNS)
+    adds = ",\n           ".join(f"{c} = t.{c} + EXCLUDED.{c}" for c in ALL_SUMS)
     return f"""
     INSERT INTO {ROLLUP_TABLE} AS t ({_INSERT_COLUMNS}) {rollup_select(source, where)}
     ON CONFLICT (business_id, sip_number_id, hour) DO UPDATE
-       SET {adds.replace(ROLLUP_TABLE + ".", "t.")},
-           duration_histogram = ARRAY(
-               SELECT a + x FROM unnest(t.duration_histogram, EXCLUDED.duration_histogram)
-                      WITH ORDINALITY AS h(a, x, i) ORDER BY i)
+       SET {adds}
     """
 
 

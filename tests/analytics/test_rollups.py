@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analytics import sql
-from analytics.models import CallHourlyRollup
+from analytics.models import HISTOGRAM_COLUMNS, CallHourlyRollup
 from analytics.services import rollups_add_calls, rollups_rebuild
 from restaurants.models import Closure, OpeningHours
 from restaurants.schedule import Schedule
@@ -22,7 +22,7 @@ ROME = "Europe/Rome"
 
 
 def rollup_rows(business) -> list[tuple]:
-    columns = ("sip_number_id", "hour", "local_date", "local_hour", *sql.SUM_COLUMNS, "duration_histogram")
+    columns = ("sip_number_id", "hour", "local_date", "local_hour", *sql.SUM_COLUMNS, *HISTOGRAM_COLUMNS)
     rows = CallHourlyRollup.objects.filter(business=business).values_list(*columns)
     return sorted(rows, key=lambda row: (row[1], row[0] or 0))
 
