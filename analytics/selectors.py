@@ -254,19 +254,25 @@ def call_sales(scope: AnalyticsScope) -> dict[Period, Sales]:
     next to its calls, and their status changes after the call): `converted_calls`
     counts the calls with at least one of either.
     """
-    number = "" if scope.sip_number_id is None else " AND c.sip_number_id = %(number)s"
+
+    # The call's number only matters with a number filter: otherwise no join with the records.
+    def on_calls(alias: str) -> str:
+        if scope.sip_number_id is None:
+            return f"WHERE {alias}.call_id IS NOT NULL AND"
+        return f"JOIN telephony_callrecord c ON c.id = {alias}.call_id WHERE c.sip_number_id = %(number)s AND"
+
     statement = f"""
         WITH sales AS (
             SELECT o.call_id, o.created_at >= %(split)s AS current, 1 AS orders, o.total AS revenue,
                    0 AS reservations, 0 AS covers
-              FROM orders_order o JOIN telephony_callrecord c ON c.id = o.call_id
-             WHERE o.business_id = %(business_id)s AND o.created_at >= %(start)s AND o.created_at < %(end)s
-               AND o.status <> 'cancelled'{number}
+              FROM orders_order o {on_calls("o")}
+                   o.business_id = %(business_id)s AND o.created_at >= %(start)s AND o.created_at < %(end)s
+               AND o.status <> 'cancelled'
             UNION ALL
             SELECT v.call_id, v.created_at >= %(split)s, 0, 0, 1, v.party_size
-              FROM reservations_reservation v JOIN telephony_callrecord c ON c.id = v.call_id
-             WHERE v.business_id = %(business_id)s AND v.created_at >= %(start)s AND v.created_at < %(end)s
-               AND v.status <> 'cancelled'{number}
+              FROM reservations_reservation v {on_calls("v")}
+                   v.business_id = %(business_id)s AND v.created_at >= %(start)s AND v.created_at < %(end)s
+               AND v.status <> 'cancelled'
         )
         SELECT current, sum(orders), coalesce(sum(revenue), 0), sum(reservations), sum(covers),
                count(DISTINCT call_id)
