@@ -29,7 +29,9 @@ class DateRangeQuery(serializers.Serializer):
     Without them, the 30 days up to today; with one, 30 days from or up to it.
     """
 
-    number = serializers.IntegerField(required=False, min_value=1, help_text="Id of one of the business's numbers.")
+    number = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, help_text="Id of one of the business's numbers."
+    )
 
     def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

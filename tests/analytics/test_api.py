@@ -72,6 +72,8 @@ def test_analytics_defaults_to_the_last_30_local_days(world):
         ({"from": "yesterday"}, "from"),
         ({"to": "2026-13-01"}, "to"),
         ({"number": "abc"}, "number"),
+        ({"number": "99999999999999999999"}, "number"),
+        ({"from": "0001-01-01"}, "from"),
         ({"colour": "red"}, "colour"),
     ],
 )
