@@ -72,6 +72,7 @@ def rollups_rebuild(
     business_id: int | None = None,
     since: date | None = None,
     on_batch: Callable[[RebuildBatch], None] | None = None,
+    plan: list[RebuildBatch] | None = None,
 ) -> int:
     """Recompute the rollups (all, or one business's; all hours, or from local date `since` on) from the records.
 
@@ -79,11 +80,13 @@ def rollups_rebuild(
     transaction that holds the rollup table against writers, so a call ending meanwhile
     is counted once (in the records it reads, or added after it commits). Without
     `since`, all of a business's rollups are replaced. Returns the
-    number of batches; `on_batch` is called after each (a progress bar).
+    number of batches; `on_batch` is called after each (a progress bar). `plan`: the
+    batches rollups_rebuild_plan gave for the same arguments, when the caller has them.
     """
     if connection.vendor != "postgresql":
         raise NotImplementedError("rollups need PostgreSQL")
-    plan = rollups_rebuild_plan(business_id=business_id, since=since)
+    if plan is None:
+        plan = rollups_rebuild_plan(business_id=business_id, since=since)
     first_of: set[int] = set()
     for batch in plan:
         with transaction.atomic(), connection.cursor() as cursor:

@@ -34,8 +34,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, business: int | None, since: date | None, verbosity: int, **options: Any) -> None:
         if business is not None and not Business.objects.filter(pk=business).exists():
             raise CommandError(f"There is no business with id {business}.")
-        total = len(rollups_rebuild_plan(business_id=business, since=since))
-        with tqdm(total=total, unit="batch", disable=verbosity == 0, file=self.stderr) as bar:
-            batches = rollups_rebuild(business_id=business, since=since, on_batch=lambda batch: bar.update(1))
+        plan = rollups_rebuild_plan(business_id=business, since=since)
+        with tqdm(total=len(plan), unit="batch", disable=verbosity == 0, file=self.stderr) as bar:
+            batches = rollups_rebuild(
+                business_id=business, since=since, plan=plan, on_batch=lambda batch: bar.update(1)
+            )
         if verbosity:
             self.stdout.write(self.style.SUCCESS(f"Rebuilt rollups in {batches} batches."))
