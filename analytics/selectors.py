@@ -13,7 +13,7 @@ import dataclasses
 import math
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Literal, TypedDict
+from typing import Any, Literal, TypedDict
 from zoneinfo import ZoneInfo
 
 from django.db import connection
@@ -54,7 +54,7 @@ class AnalyticsScope:
         tz = ZoneInfo(self.timezone)
         return local_midnight(first, tz), local_midnight(last + timedelta(days=1), tz)
 
-    def params(self) -> dict[str, object]:
+    def params(self) -> dict[str, Any]:
         start, end = self.instants(self.previous_first, self.last)
         return {
             "business_id": self.business_id,
@@ -90,7 +90,7 @@ def _facts(scope: AnalyticsScope) -> str:
     """
 
 
-def _rows(statement: str, params: dict[str, object]) -> list[tuple]:
+def _rows(statement: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         return cursor.fetchall()
@@ -157,14 +157,14 @@ def call_volume(scope: AnalyticsScope) -> Volume:
     days: list[DayCounts] = []
     day = scope.first
     while day <= scope.last:
-        counts = by_day.get(day)
+        of_day = by_day.get(day, {})
         days.append(
             {
                 "date": day,
-                "calls": counts["calls"] if counts else 0,
-                "answered": counts["answered"] if counts else 0,
-                "rejected": counts["rejected"] if counts else 0,
-                "failed": counts["failed"] if counts else 0,
+                "calls": of_day.get("calls", 0),
+                "answered": of_day.get("answered", 0),
+                "rejected": of_day.get("rejected", 0),
+                "failed": of_day.get("failed", 0),
             }
         )
         day += timedelta(days=1)
@@ -278,9 +278,10 @@ def call_sales(scope: AnalyticsScope) -> dict[Period, Sales]:
                count(DISTINCT call_id)
           FROM sales GROUP BY current
     """
+    periods: tuple[Period, ...] = ("current", "previous")
     result: dict[Period, Sales] = {
         period: {"orders": 0, "revenue": Decimal("0.00"), "reservations": 0, "covers": 0, "converted_calls": 0}
-        for period in ("current", "previous")
+        for period in periods
     }
     for current, orders, revenue, reservations, covers, converted in _rows(statement, scope.params()):
         result["current" if current else "previous"] = {

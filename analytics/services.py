@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
@@ -51,12 +52,16 @@ def rollups_rebuild_plan(*, business_id: int | None = None, since: date | None =
     batches = []
     for business in businesses.only("pk", "timezone"):
         tz = ZoneInfo(business.timezone)
-        first, last = spans.get(business.pk, (None, None))
-        if first is None and since is None:
+        span = spans.get(business.pk)
+        start_day: date
+        if since is not None:
+            start_day = since
+        elif span is not None:
+            start_day = span[0].astimezone(tz).date()
+        else:
             batches.append(RebuildBatch(business.pk, _EPOCH, _EPOCH))  # clears its rows: no records
             continue
-        start_day = since if since is not None else first.astimezone(tz).date()
-        end_day = max(last.astimezone(tz).date(), start_day) if last is not None else start_day
+        end_day = max(span[1].astimezone(tz).date(), start_day) if span is not None else start_day
         day = start_day
         while day <= end_day:
             next_day = day + timedelta(days=REBUILD_BATCH_DAYS)
@@ -92,7 +97,7 @@ def rollups_rebuild(
         with transaction.atomic(), connection.cursor() as cursor:
             # SHARE ROW EXCLUSIVE: call ends (their upserts) wait for this batch; readers do not.
             cursor.execute(f"LOCK TABLE {sql.ROLLUP_TABLE} IN SHARE ROW EXCLUSIVE MODE")
-            params = {"business_id": batch.business_id, "start": batch.start, "end": batch.end}
+            params: dict[str, Any] = {"business_id": batch.business_id, "start": batch.start, "end": batch.end}
             if since is None and batch.business_id not in first_of:
                 first_of.add(batch.business_id)
                 cursor.execute(f"DELETE FROM {sql.ROLLUP_TABLE} WHERE business_id = %(business_id)s", params)

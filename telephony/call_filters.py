@@ -51,14 +51,15 @@ class DateRangeQuery(serializers.Serializer):
         return super().to_internal_value(data)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        first, last = attrs.get("from"), attrs.get("to")
+        given_first: date | None = attrs.get("from")
+        given_last: date | None = attrs.get("to")
         span = timedelta(days=DEFAULT_RANGE_DAYS - 1)
-        if first is None and last is None:
-            last = self.today
-        if first is None:
+        if given_first is None:
+            last = given_last if given_last is not None else self.today
             first = last - span
-        if last is None:
-            last = first + span
+        else:
+            first = given_first
+            last = given_last if given_last is not None else first + span
         if last < first:
             raise serializers.ValidationError({"to": ["Must be on or after 'from'."]})
         if (last - first).days + 1 > MAX_RANGE_DAYS:
