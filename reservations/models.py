@@ -119,6 +119,8 @@ class Reservation(models.Model):
         indexes = [
             models.Index(fields=["business", "starts_at"], name="reservation_business_start"),
             models.Index(fields=["business", "phone", "starts_at"], name="reservation_business_phone"),
+            # Analytics: reservations made (on calls) in a period.
+            models.Index(fields=["business", "created_at"], name="reservation_business_created"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -8,6 +8,8 @@ unknown key or an oversized value is refused with a message naming it.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 from typing import Annotated, Any, Literal
 
 import pydantic
@@ -129,6 +131,32 @@ class EffectiveConfig:
         data = dataclasses.asdict(self)
         data["from_number"] = sorted(self.from_number)
         return data
+
+    @property
+    def version(self) -> str:
+        """A short digest of what shapes the conversation (greeting, prompt, language, voice).
+
+        Stored on each call, so an owner can compare the calls before and after a prompt
+        change; limits and overflow settings are left out on purpose (they do not change
+        what the agent says to a caller it answers).
+        """
+        return config_version(
+            greeting=self.greeting, system_prompt=self.system_prompt, language=self.language, voice=self.voice
+        )
+
+
+CONFIG_VERSION_LENGTH = 12
+
+
+def config_version(*, greeting: str, system_prompt: str, language: str, voice: str) -> str:
+    """The digest EffectiveConfig.version gives: sha256 of the four values as canonical JSON, 12 hex digits."""
+    canonical = json.dumps(
+        {"greeting": greeting, "language": language, "system_prompt": system_prompt, "voice": voice},
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()[:CONFIG_VERSION_LENGTH]
 
 
 def effective_config(business: Any, override: dict[str, Any] | None = None) -> EffectiveConfig:

@@ -200,6 +200,16 @@ class CallRecord(models.Model):
     duration_seconds = models.FloatField(null=True, blank=True)
     transcript = models.JSONField(default=list, blank=True)
     usage = models.JSONField(default=dict, blank=True)
+    forwarded_from = models.CharField(
+        max_length=64, blank=True, help_text="The Diversion number (E.164 when it parsed): the line that forwarded it."
+    )
+    in_opening_hours = models.BooleanField(
+        null=True, blank=True, help_text="Whether the business was open when the call arrived; unknown without one."
+    )
+    language = models.CharField(max_length=8, blank=True, help_text="The language the agent was set to speak.")
+    config_version = models.CharField(
+        max_length=16, blank=True, help_text="Digest of the agent's greeting, prompt, language and voice for this call."
+    )
 
     class Meta:
         verbose_name = "call record"

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("orders.api.urls")),
     path("", include("restaurants.api.faq")),
     path("", include("printing.api.urls")),
+    path("", include("analytics.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     # Last: an unknown URL under /api/ is a JSON 404 even with DEBUG on (Django's page is HTML).

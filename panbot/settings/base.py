@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "orders",
     "reservations",
     "printing",
+    "analytics",
     "admin_portal",  # last: replaces django.contrib.auth's User admin
 ]
 

@@ -242,14 +242,14 @@ def test_changepassword_command_revokes(world, monkeypatch):
 
 def test_seed_demo_again_keeps_the_demo_users_sessions(settings):
     settings.DEBUG = True
-    call_command("seed_demo", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", "--no-calls", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
     owner = get_user_model().objects.get(username="owner-trattoria")
     pair = services.tokens_issue(user_id=owner.pk)
-    call_command("seed_demo", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", "--no-calls", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert_alive(pair)
     owner.set_password("changed-by-hand-42")
     owner.save()
-    call_command("seed_demo", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", "--no-calls", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
     owner.refresh_from_db()
     assert owner.check_password("panbot-dev-owner-trattoria")
     assert version(owner) == 1  # the demo password was put back: that is a password change

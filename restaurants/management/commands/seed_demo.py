@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from analytics.demo import DEMO_DAYS, seed_calls
 from orders.demo import seed_menus
 from panbot.phone import format_international
 from reservations.demo import seed_reservation_settings
@@ -18,6 +19,11 @@ class Command(BaseCommand):
         "Idempotent. Refused when DEBUG is off."
     )
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-calls", action="store_true", help="Skip the generated call history (and its orders and bookings)."
+        )
+
     def handle(self, *args, **options):
         if not settings.DEBUG:
             raise CommandError("seed_demo creates logins with published passwords; it runs only with DEBUG=true.")
@@ -26,6 +32,7 @@ class Command(BaseCommand):
         menu_items = seed_menus(businesses=businesses)
         faq = seed_faq(businesses=businesses)
         booking_rules = seed_reservation_settings(businesses=businesses)
+        calls_added = 0 if options["no_calls"] else seed_calls(businesses=businesses)
 
         self.stdout.write(self.style.SUCCESS("Demo data is in place."))
         self.stdout.write("\nPhone numbers:")
@@ -41,6 +48,10 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {business.name:<20} {menu_items[slug]} menu items, {faq_count} FAQ entries, "
                 f"{rules.seats_per_slot} seats, parties up to {rules.max_party_size}"
+            )
+        if not options["no_calls"]:
+            self.stdout.write(
+                f"\nCall history: {calls_added} calls added for the last {DEMO_DAYS} days (with rollups)."
             )
         self.stdout.write("\nDevelopment logins (admin at /admin/ for the stakeholder):")
         for login in logins:

@@ -20,6 +20,7 @@ from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet, V
 from django.db.models.functions import Greatest, Now
 from django.utils import timezone
 
+from analytics.services import rollups_add_calls
 from panbot.events import emit
 from restaurants.agent_config import EffectiveConfig, effective_config
 from restaurants.models import Business
@@ -50,6 +51,7 @@ _CALLER_MAX = _max_length("caller_number")
 _ROOM_MAX = _max_length("room_name")
 _WORKER_MAX = _max_length("worker_id")
 _TRUNK_REF_MAX = _max_length("trunk_ref")
+_LANGUAGE_MAX = _max_length("language")
 CALLER_WINDOW = timedelta(minutes=1)
 TRUNK_WINDOW = timedelta(seconds=1)
 # Stale calls reclaimed per transaction by the reaper, so a backlog after an outage
@@ -158,8 +160,12 @@ def call_end(
     reason: str,
     transcript: list[dict[str, Any]] | None = None,
     usage: dict[str, Any] | None = None,
+    language: str | None = None,
 ) -> CallRecord | None:
     """Free the call's slot and complete its record (failed for reason `error`), exactly once.
+
+    The call counts in its hourly rollup from the same statement. `language`: the one the
+    conversation ended up in, when the agent switched from the configured one.
 
     Give `active_call_id`, `call_record_id` or both (the Admission has both; pass both).
     A second end changes nothing but, when the slot was already reclaimed (ghost) and
@@ -177,7 +183,12 @@ def call_end(
     # Deleting the slot is what makes this end the one that counts: a concurrent end,
     # reaper or admission finds the row gone (or skips it while it is locked).
     ended = backends.active.end(
-        active_call_id=active_call_id, call_record_id=call_record_id, reason=reason, transcript=transcript, usage=usage
+        active_call_id=active_call_id,
+        call_record_id=call_record_id,
+        reason=reason,
+        transcript=transcript,
+        usage=usage,
+        language=_text(language, _LANGUAGE_MAX) or None,
     )
     if ended is None:
         with transaction.atomic():
@@ -218,6 +229,7 @@ def _admit(
 ) -> Admission:
     region = trunk.default_region if trunk is not None else None
     candidates = _candidates(called=called, diversion=diversion, trunk=trunk)
+    forwarded = diversion_numbers(diversion, region=region)
     caller_e164 = extract_number(caller, region=region)
     call = {
         "sip_call_id": key,
@@ -227,6 +239,11 @@ def _admit(
         "trunk_ref": trunk_ref,
         "room_name": room_name,
         "worker_id": worker_id,
+        # The line that forwarded the call (the top Diversion entry): the restaurant's own
+        # number or a PBX overflow. Reports count forwarded calls lost to limits.
+        "forwarded_from": forwarded[0] if forwarded else "",
+        "language": "",
+        "config_version": "",
     }
 
     route = backends.active.route(candidates, key, trunk_ref) if candidates else None
@@ -242,6 +259,9 @@ def _admit(
     call["dialed_number"] = sip_number.number
     if sip_number.business_id is None:
         return _reject(Reason.NUMBER_UNASSIGNED, call=call, now=now, sip_number=sip_number)
+    # What the agent is told, as of this call: for reports comparing before and after a change.
+    config = effective_config(sip_number.business, sip_number.config_override)
+    call["language"], call["config_version"] = config.language, config.version
     if not sip_number.is_active:
         return _reject(Reason.NUMBER_INACTIVE, call=call, now=now, sip_number=sip_number)
 
@@ -331,15 +351,15 @@ def _flood_reason(taken: backends.Taken, flood: backends.Flood) -> str | None:
 
 def _reject(reason: str, *, call: dict[str, str], now: datetime, sip_number: SipNumber | None = None) -> Admission:
     business_id = sip_number.business_id if sip_number is not None else None
-    record = CallRecord.objects.create(
-        business_id=business_id,
-        sip_number=sip_number,
-        status=Status.REJECTED,
-        reason=reason,
-        started_at=now,
-        ended_at=now,
-        duration_seconds=0,
-        **call,
+    record = backends.active.reject(
+        {
+            **call,
+            "business_id": business_id,
+            "sip_number_id": sip_number.pk if sip_number is not None else None,
+            "status": Status.REJECTED,
+            "reason": reason,
+            "started_at": now,
+        }
     )
     if business_id is not None:  # unknown and unassigned numbers have no feed to tell
         emit(business_id, "call.rejected", call_rejected_payload(record))
@@ -422,6 +442,7 @@ def _reclaim(stale: QuerySet[ActiveCall]) -> list[ActiveCall]:
         complete(call.call_record, reason=Reason.GHOST, ended_at=call.last_heartbeat_at)
         records.append(call.call_record)
     CallRecord.objects.bulk_update(records, ["status", "reason", "ended_at", "duration_seconds"])
+    rollups_add_calls(call_record_ids=[record.pk for record in records])  # in the same transaction
     for record in records:
         emit_ended(record)
     return calls

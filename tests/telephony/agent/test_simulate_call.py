@@ -17,7 +17,7 @@ SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "simulate" / "order_p
 @pytest.fixture
 def demo(settings, at):
     settings.DEBUG = True
-    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", "--no-calls", stdout=io.StringIO())
     settings.DEBUG = False
     at(2026, 6, 13, 19, 30)  # Saturday evening in Florence: the trattoria is open
 

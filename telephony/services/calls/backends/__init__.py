@@ -79,6 +79,11 @@ class Backend(Protocol):
         pushed on commit. Call inside the admission's transaction, after route()."""
         ...
 
+    def reject(self, values: dict[str, Any]) -> CallRecord:
+        """Write a refused call's record (ended as it started, with whether the business was open then) and, when
+        it has a business, count it in its hourly rollup. Call inside the admission's transaction."""
+        ...
+
     def end(
         self,
         *,
@@ -87,9 +92,11 @@ class Backend(Protocol):
         reason: str,
         transcript: list[dict[str, Any]] | None,
         usage: dict[str, Any] | None,
+        language: str | None = None,
     ) -> CallRecord | None:
-        """Free the slot matching the ids given, complete its record and write `call.ended`; None when no slot
-        matches (ended before, reclaimed, unknown). Atomic on its own."""
+        """Free the slot matching the ids given, complete its record (`language` replaces the one set at
+        admission when given), add it to its hourly rollup and write `call.ended`; None when no slot matches
+        (ended before, reclaimed, unknown). Atomic on its own."""
         ...
 
 

@@ -19,6 +19,7 @@ from typing import Any, cast
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
 
+from analytics import sql as rollup_sql
 from panbot.events import announce
 from restaurants.models import Business
 from telephony.models import CallRecord, SipNumber
@@ -74,6 +75,9 @@ ROUTE_SQL = f"""
 # by the admissions that held them before us. Slots of the number are counted across
 # businesses (a previous holder's calls keep theirs until they end). Stale slots
 # still count; the rules reclaim them only when they are what stands in the way.
+# Whether the business is open when the call arrives, read in the statement that writes the record.
+_IN_HOURS = rollup_sql.in_opening_hours(business_id="%(business_id)s", at="%(started_at)s")
+
 TAKE_SLOT_SQL = f"""
     WITH held AS (
         SELECT count(*) FILTER (WHERE sip_number_id = %(sip_number_id)s) AS on_number,
@@ -96,10 +100,11 @@ TAKE_SLOT_SQL = f"""
     ), record AS (
         INSERT INTO telephony_callrecord
                (business_id, sip_number_id, dialed_number, caller_number, caller_key, trunk_ref, sip_call_id,
-                room_name, worker_id, status, reason, started_at, transcript, usage)
+                room_name, worker_id, status, reason, started_at, transcript, usage, forwarded_from, language,
+                config_version, in_opening_hours)
         SELECT %(business_id)s, %(sip_number_id)s, %(dialed_number)s, %(caller_number)s, %(caller_key)s,
                %(trunk_ref)s, %(sip_call_id)s, %(room_name)s, %(worker_id)s, %(status)s, %(reason)s,
-               %(started_at)s, '[]', '{{}}'
+               %(started_at)s, '[]', '{{}}', %(forwarded_from)s, %(language)s, %(config_version)s, {_IN_HOURS}
           FROM held
          WHERE held.on_number < %(number_limit)s AND held.on_business < %(business_limit)s
            AND held.caller_recent < %(caller_max)s AND held.trunk_recent < %(trunk_max)s
@@ -125,8 +130,27 @@ TAKE_SLOT_SQL = f"""
       FROM held LEFT JOIN slot ON true LEFT JOIN event ON true
 """
 
-# Free the slot and complete its record in one round trip. Times come from the
-# database clock; greatest() keeps "ends after start" if that clock stepped back.
+# A refused call's record, and its count in the hourly rollup, in one round trip.
+REJECT_SQL = f"""
+    WITH r AS (
+        INSERT INTO telephony_callrecord AS r
+               (business_id, sip_number_id, dialed_number, caller_number, caller_key, trunk_ref, sip_call_id,
+                room_name, worker_id, status, reason, started_at, ended_at, duration_seconds, transcript, usage,
+                forwarded_from, language, config_version, in_opening_hours)
+        VALUES (%(business_id)s, %(sip_number_id)s, %(dialed_number)s, %(caller_number)s, %(caller_key)s,
+                %(trunk_ref)s, %(sip_call_id)s, %(room_name)s, %(worker_id)s, %(status)s, %(reason)s, %(started_at)s,
+                %(started_at)s, 0, '[]', '{{}}',
+                %(forwarded_from)s, %(language)s, %(config_version)s,
+                CASE WHEN %(business_id)s::bigint IS NOT NULL THEN {_IN_HOURS} END)
+        RETURNING {_RECORD_COLUMNS}
+    ), rollup AS ({rollup_sql.rollup_add("r")})
+    SELECT * FROM r
+"""
+
+# Free the slot and complete its record in one round trip, and add the call to its
+# hourly rollup in the same statement (so the rollup can never miss or double an end).
+# Times come from the database clock; greatest() keeps "ends after start" if that
+# clock stepped back.
 # `where` is one or both of the fixed fragments in _END_STATEMENTS; values are parameters.
 END_SQL = f"""
     WITH slot AS (
@@ -138,7 +162,8 @@ END_SQL = f"""
                ended_at = greatest(statement_timestamp(), r.started_at),
                duration_seconds = extract(epoch FROM greatest(statement_timestamp(), r.started_at) - r.started_at),
                transcript = coalesce(%(transcript)s::jsonb, r.transcript),
-               usage = coalesce(%(usage)s::jsonb, r.usage)
+               usage = coalesce(%(usage)s::jsonb, r.usage),
+               language = coalesce(%(language)s, r.language)
           FROM slot
          WHERE r.id = slot.call_record_id
         RETURNING {_RECORD_COLUMNS}
@@ -148,7 +173,7 @@ END_SQL = f"""
           FROM ended
          WHERE ended.business_id IS NOT NULL
         RETURNING id, payload, created_at
-    )
+    ), rollup AS ({rollup_sql.rollup_add("ended")})
     SELECT ended.*, event.id AS event_id, event.payload AS event_payload, event.created_at AS event_created_at
       FROM ended LEFT JOIN event ON true
 """
@@ -203,6 +228,13 @@ def take_slot(
     return Taken(on_number, on_business, stale, record_id, active_call_id, caller_recent, trunk_recent)
 
 
+def reject(values: dict[str, Any]) -> CallRecord:
+    (record,) = _fetch(CallRecord, REJECT_SQL, values)
+    if not isinstance(record, CallRecord):  # _fetch builds instances of the model it is given
+        raise TypeError(f"REJECT_SQL returned {record!r}")
+    return record
+
+
 def end(
     *,
     active_call_id: int | None,
@@ -210,6 +242,7 @@ def end(
     reason: str,
     transcript: list[dict[str, Any]] | None,
     usage: dict[str, Any] | None,
+    language: str | None = None,
 ) -> CallRecord | None:
     # One statement, atomic on its own: it frees the slot, completes the record and
     # writes the call.ended event, so ending needs no transaction block around it.
@@ -223,6 +256,7 @@ def end(
             "reason": reason,
             "transcript": json.dumps(transcript) if transcript is not None else None,
             "usage": json.dumps(usage) if usage is not None else None,
+            "language": language,
         },
     )
     if not ended:

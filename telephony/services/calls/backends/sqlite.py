@@ -18,13 +18,15 @@ from django.utils import timezone
 
 from panbot.events import emit
 from restaurants.models import Business
+from restaurants.schedule import Schedule
 from telephony.models import ActiveCall, CallRecord, SipNumber
 from telephony.payloads import CallStartedPayload
 from telephony.services.calls.backends import Flood, Route, Taken
 from telephony.services.calls.records import complete, emit_ended
 
 _RECORD_FIELDS = ("business_id", "sip_number_id", "dialed_number", "caller_number", "caller_key", "trunk_ref",
-                  "sip_call_id", "room_name", "worker_id", "status", "reason", "started_at")  # fmt: skip
+                  "sip_call_id", "room_name", "worker_id", "status", "reason", "started_at", "forwarded_from",
+                  "language", "config_version")  # fmt: skip
 
 
 def route(candidates: list[str], key: str, trunk_ref: str = "") -> Route:
@@ -69,7 +71,12 @@ def take_slot(
         or trunk_recent >= flood.trunk_max
     ):
         return Taken(on_number, on_business, stale, None, None, caller_recent, trunk_recent)
-    record = CallRecord.objects.create(**{field: values[field] for field in _RECORD_FIELDS}, transcript=[], usage={})
+    record = CallRecord.objects.create(
+        **{field: values[field] for field in _RECORD_FIELDS},
+        transcript=[],
+        usage={},
+        in_opening_hours=_in_opening_hours(values["business_id"], values["started_at"]),
+    )
     active = ActiveCall.objects.create(
         business_id=values["business_id"],
         sip_number_id=values["sip_number_id"],
@@ -86,6 +93,23 @@ def take_slot(
     return Taken(on_number, on_business, stale, record.pk, active.pk, caller_recent, trunk_recent)
 
 
+def reject(values: dict[str, Any]) -> CallRecord:
+    # The embedded default keeps no rollups (analytics read PostgreSQL's).
+    return CallRecord.objects.create(
+        **{field: values[field] for field in _RECORD_FIELDS},
+        ended_at=values["started_at"],
+        duration_seconds=0,
+        in_opening_hours=_in_opening_hours(values["business_id"], values["started_at"]),
+    )
+
+
+def _in_opening_hours(business_id: int | None, at: datetime) -> bool | None:
+    if business_id is None:
+        return None
+    business = Business.objects.get(pk=business_id)
+    return Schedule(business, at.astimezone(business.tz).date()).period_at(at) is not None
+
+
 def end(
     *,
     active_call_id: int | None,
@@ -93,6 +117,7 @@ def end(
     reason: str,
     transcript: list[dict[str, Any]] | None,
     usage: dict[str, Any] | None,
+    language: str | None = None,
 ) -> CallRecord | None:
     with transaction.atomic():
         slot = ActiveCall.objects.select_related("call_record")
@@ -110,6 +135,10 @@ def end(
             record.transcript = transcript
         if usage is not None:
             record.usage = usage
-        record.save(update_fields=["status", "reason", "ended_at", "duration_seconds", "transcript", "usage"])
+        if language is not None:
+            record.language = language
+        record.save(
+            update_fields=["status", "reason", "ended_at", "duration_seconds", "transcript", "usage", "language"]
+        )
         emit_ended(record)
         return record

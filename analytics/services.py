@@ -1,0 +1,140 @@
+"""Writing rollups: adding ended calls to them, and rebuilding them from the call records."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import connection, transaction
+
+from analytics import sql
+from restaurants.models import Business
+
+# Days of call records one rebuild transaction covers: bounded work and a short lock.
+REBUILD_BATCH_DAYS = 31
+
+
+def rollups_add_calls(*, call_record_ids: Iterable[int]) -> None:
+    """Add these finished calls to their hourly rollups: one statement. Call in the transaction that ended them.
+
+    Each call must be added exactly once, when it ends (its record stops being in
+    progress); records without a business or still in progress are ignored.
+    """
+    ids = list(call_record_ids)
+    if not ids or connection.vendor != "postgresql":
+        return  # the embedded default (SQLite) keeps no rollups
+    with connection.cursor() as cursor:
+        cursor.execute(sql.rollup_add("telephony_callrecord", "r.id = ANY(%(ids)s)"), {"ids": ids})
+
+
+@dataclasses.dataclass(frozen=True)
+class RebuildBatch:
+    """One unit of a rebuild: a business's records that started in [start, end)."""
+
+    business_id: int
+    start: datetime
+    end: datetime
+
+
+def rollups_rebuild_plan(*, business_id: int | None = None, since: date | None = None) -> list[RebuildBatch]:
+    """The batches a rebuild runs, in order: per business, windows of REBUILD_BATCH_DAYS local days.
+
+    Windows start and end at local midnights, so each rollup hour falls wholly in one.
+    Without `since`, a business's windows run from its first call on; the last has no end.
+    """
+    businesses = Business.objects.order_by("pk")
+    if business_id is not None:
+        businesses = businesses.filter(pk=business_id)
+    spans = _record_spans(business_id)
+    batches = []
+    for business in businesses.only("pk", "timezone"):
+        tz = ZoneInfo(business.timezone)
+        span = spans.get(business.pk)
+        start_day: date
+        if since is not None:
+            start_day = since
+        elif span is not None:
+            start_day = span[0].astimezone(tz).date()
+        else:
+            batches.append(RebuildBatch(business.pk, _EPOCH, _EPOCH))  # clears its rows: no records
+            continue
+        end_day = max(span[1].astimezone(tz).date(), start_day) if span is not None else start_day
+        day = start_day
+        while day <= end_day:
+            next_day = day + timedelta(days=REBUILD_BATCH_DAYS)
+            # The last window has no end: calls that end while the rebuild runs land in it.
+            end = local_midnight(next_day, tz) if next_day <= end_day else _FOREVER
+            batches.append(RebuildBatch(business.pk, local_midnight(day, tz), end))
+            day = next_day
+    return batches
+
+
+def rollups_rebuild(
+    *,
+    business_id: int | None = None,
+    since: date | None = None,
+    on_batch: Callable[[RebuildBatch], None] | None = None,
+    plan: list[RebuildBatch] | None = None,
+) -> int:
+    """Recompute the rollups (all, or one business's; all hours, or from local date `since` on) from the records.
+
+    Idempotent: each batch deletes its window's rollups and writes them again, in one
+    transaction that holds the rollup table against writers, so a call ending meanwhile
+    is counted once (in the records it reads, or added after it commits). Without
+    `since`, all of a business's rollups are replaced. Returns the
+    number of batches; `on_batch` is called after each (a progress bar). `plan`: the
+    batches rollups_rebuild_plan gave for the same arguments, when the caller has them.
+    """
+    if connection.vendor != "postgresql":
+        raise NotImplementedError("rollups need PostgreSQL")
+    if plan is None:
+        plan = rollups_rebuild_plan(business_id=business_id, since=since)
+    first_of: set[int] = set()
+    for batch in plan:
+        with transaction.atomic(), connection.cursor() as cursor:
+            # SHARE ROW EXCLUSIVE: call ends (their upserts) wait for this batch; readers do not.
+            cursor.execute(f"LOCK TABLE {sql.ROLLUP_TABLE} IN SHARE ROW EXCLUSIVE MODE")
+            params: dict[str, Any] = {"business_id": batch.business_id, "start": batch.start, "end": batch.end}
+            if since is None and batch.business_id not in first_of:
+                first_of.add(batch.business_id)
+                cursor.execute(f"DELETE FROM {sql.ROLLUP_TABLE} WHERE business_id = %(business_id)s", params)
+            else:
+                cursor.execute(
+                    f"DELETE FROM {sql.ROLLUP_TABLE} WHERE business_id = %(business_id)s"
+                    " AND hour >= %(start)s AND hour < %(end)s",
+                    params,
+                )
+            if batch.end > batch.start:
+                cursor.execute(
+                    sql.rollup_insert(
+                        "telephony_callrecord",
+                        "r.business_id = %(business_id)s AND r.started_at >= %(start)s AND r.started_at < %(end)s",
+                    ),
+                    params,
+                )
+        if on_batch is not None:
+            on_batch(batch)
+    return len(plan)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_FOREVER = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    """The instant `day` starts in `tz` (where midnight is skipped, the first instant of the day)."""
+    return datetime.combine(day, time(), tzinfo=tz).astimezone(UTC)
+
+
+def _record_spans(business_id: int | None) -> dict[int, tuple[datetime, datetime]]:
+    where = "WHERE business_id = %s" if business_id is not None else "WHERE business_id IS NOT NULL"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT business_id, min(started_at), max(started_at) FROM telephony_callrecord {where}"
+            " GROUP BY business_id",
+            [business_id] if business_id is not None else [],
+        )
+        return {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
