@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "telephony",
     "orders",
     "reservations",
+    "dashboard",  # the owners' and staff's web pages: shells served here, data from /api/v1/ and the feed
     "admin_portal",  # last: replaces django.contrib.auth's User admin
 ]
 
@@ -299,6 +300,10 @@ LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# The dashboard's languages (the API and the admin stay in English). Catalogues: locale/<lang>/, compiled
+# by `make messages` (make run and make test do it).
+LANGUAGES = [("en", "English"), ("it", "Italiano")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 
 # --- Static -------------------------------------------------------------------------
 STATIC_URL = "static/"
@@ -317,6 +322,9 @@ STORAGES = {
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if _bool("BEHIND_TLS_PROXY", True) else None
 SECURE_SSL_REDIRECT = _bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SESSION_COOKIE_SECURE = not DEBUG
+# The dashboard's refresh-token cookie (dashboard/session.py): HttpOnly, SameSite=Strict, sent only to its
+# own endpoints' path, and Secure unless DEBUG (local HTTP).
+DASHBOARD_REFRESH_COOKIE_SECURE = _bool("DASHBOARD_REFRESH_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_HSTS_SECONDS = _int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0, maximum=63072000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
