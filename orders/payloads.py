@@ -1,10 +1,10 @@
-"""What the staff feed receives about an order (the `order.created` / `order.updated` event payloads)."""
+"""What the staff feed receives about orders (`order.created`, `order.updated`) and items (`menu.item_updated`)."""
 
 from __future__ import annotations
 
 from typing import NotRequired, TypedDict
 
-from orders.models import Order, OrderItem
+from orders.models import MenuItem, Order, OrderItem
 
 
 class OrderLinePayload(TypedDict):
@@ -68,3 +68,23 @@ def order_payload(order: Order, *, previous_status: str | None = None) -> OrderP
     if previous_status is not None:
         payload["previous_status"] = previous_status
     return payload
+
+
+class MenuItemPayload(TypedDict):
+    """What the staff feed receives when an item changes (`menu.item_updated`): enough to show it as sold out."""
+
+    item_id: int
+    category_id: int
+    name: str
+    price: str
+    is_available: bool
+
+
+def menu_item_payload(item: MenuItem) -> MenuItemPayload:
+    return {
+        "item_id": item.pk,
+        "category_id": item.category_id,
+        "name": item.name,
+        "price": f"{item.price:.2f}",
+        "is_available": item.is_available,
+    }

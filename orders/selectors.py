@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from rapidfuzz import fuzz, process, utils
 
-from orders.models import MenuItem, Modifier, ModifierGroup, Order, OrderItem, OrderSettings
+from orders.models import (
+    MenuCategory,
+    MenuItem,
+    Modifier,
+    ModifierGroup,
+    Order,
+    OrderItem,
+    OrderItemModifier,
+    OrderSettings,
+    OrderStatusChange,
+)
 from panbot.inputs import as_id
 from panbot.phone import to_e164
 from panbot.text import fold
 from restaurants.models import Business
+from restaurants.schedule import in_range, wall_clock
 
 # Below this a candidate is noise, not a mishearing ("lasagne" for "Margherita" scores ~30).
 MATCH_MIN_SCORE = 60.0
@@ -171,3 +184,68 @@ def order_get(business: Business, order_id: int) -> Order | None:
     """The order `order_id` of `business`, or None (another business's order, or an id that is not an int)."""
     pk = as_id(order_id)
     return Order.objects.filter(business=business, pk=pk).first() if pk is not None else None
+
+
+# --- The owners' API -------------------------------------------------------------------------------
+
+
+def orders_for_business(
+    business_id: int, *, statuses: Collection[str] = (), pickup_day: date | None = None, tz: ZoneInfo | None = None
+) -> QuerySet[Order]:
+    """The business's orders with what a list or a ticket shows (lines, options, the call, the history).
+
+    `statuses`: only these; `pickup_day`: only those picked up on that date of `tz`'s calendar
+    (the business's zone). The related rows come in a fixed number of queries, however many orders.
+    """
+    orders = (
+        Order.objects.filter(business_id=business_id)
+        .select_related("call")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=OrderItem.objects.order_by("position", "id").prefetch_related(
+                    Prefetch("modifiers", queryset=OrderItemModifier.objects.order_by("id"))
+                ),
+            ),
+            Prefetch(
+                "status_changes",
+                queryset=OrderStatusChange.objects.select_related("changed_by").order_by("created_at", "id"),
+            ),
+        )
+    )
+    if statuses:
+        orders = orders.filter(status__in=list(statuses))
+    if pickup_day is not None:
+        if tz is None:
+            raise TypeError("a pickup day needs the business's time zone")
+        if not (in_range(pickup_day) and in_range(pickup_day + timedelta(days=1))):
+            return orders.none()
+        start = wall_clock(pickup_day, time(0), tz)
+        end = wall_clock(pickup_day + timedelta(days=1), time(0), tz)
+        orders = orders.filter(pickup_at__gte=start, pickup_at__lt=end)
+    return orders
+
+
+def menu_categories_for_business(business_id: int) -> QuerySet[MenuCategory]:
+    return MenuCategory.objects.filter(business_id=business_id)
+
+
+def _options() -> Prefetch:
+    return Prefetch("modifiers", queryset=Modifier.objects.order_by("position", "name"))
+
+
+def menu_items_for_business(business_id: int) -> QuerySet[MenuItem]:
+    """The business's items, each with its groups of options and their options (three queries a page)."""
+    return MenuItem.objects.filter(business_id=business_id).prefetch_related(
+        Prefetch("modifier_groups", queryset=ModifierGroup.objects.order_by("position", "name").prefetch_related(
+            _options()
+        ))
+    )  # fmt: skip
+
+
+def modifier_groups_for_business(business_id: int) -> QuerySet[ModifierGroup]:
+    return ModifierGroup.objects.filter(item__business_id=business_id).prefetch_related(_options())
+
+
+def modifiers_for_business(business_id: int) -> QuerySet[Modifier]:
+    return Modifier.objects.filter(group__item__business_id=business_id)

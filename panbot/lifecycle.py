@@ -8,7 +8,7 @@ business. Imports no app: who may act and what the event carries come with the d
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -106,13 +106,25 @@ class Lifecycle(Generic[Row]):
             **{self.noun: row}, from_status=previous, to_status=row.status, changed_by=by, reason=reason
         )
 
-    def transition(self, *, business: Any, row_id: Any, to_status: str, by: Any = None, reason: str = "") -> Row:
+    def transition(
+        self,
+        *,
+        business: Any,
+        row_id: Any,
+        to_status: str,
+        by: Any = None,
+        reason: str = "",
+        also: Callable[[Row], Iterable[str]] | None = None,
+    ) -> Row:
         """Move the row `row_id` of `business` to `to_status`; records the step and emits `<noun>.updated`.
 
         Run inside the service's transaction. The row is locked and its status read under the
         lock, so two staff changing it at once are applied one after the other. Raises
         ValidationError for an unknown status, a bad reason or a refused move, NotFound for a
         row of another business (or none) and for a `by` who may not act for `business`.
+        `also(row)`, once the move is allowed, changes more of the locked row (an accepted
+        order's pickup time) and returns the fields it changed; they are saved with the status
+        and the event carries them.
         """
         if not isinstance(to_status, str) or to_status not in self.moves:
             raise ValidationError({"to_status": [self.unknown.format(status=to_status)]})
@@ -125,7 +137,8 @@ class Lifecycle(Generic[Row]):
             raise ValidationError({"to_status": [refusal]})
         previous = row.status
         row.status = to_status
-        row.save(update_fields=["status", "updated_at"])
+        changed = list(also(row)) if also is not None else []
+        row.save(update_fields=["status", "updated_at", *changed])
         self.record(row, previous, by=by, reason=reason)
         emit(business, f"{self.noun}.updated", self.payload(row, previous_status=previous))
         return row

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils import timezone
 from rapidfuzz import fuzz, process
 
@@ -214,3 +215,8 @@ def faq_search(business: Business, query: str, *, limit: int = 3) -> list[FaqEnt
             scored.append((score, -entry.position, -entry.pk, entry))
     scored.sort(key=lambda row: row[:3], reverse=True)
     return [row[3] for row in scored[:limit]]
+
+
+def faq_entries_for_business(business_id: int) -> QuerySet[FaqEntry]:
+    """All the business's FAQ entries, active or not (the API lists them for editing)."""
+    return FaqEntry.objects.filter(business_id=business_id)

@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.services import token_version_bump
+from panbot.errors import NotFound
+from panbot.inputs import as_id
 from restaurants.models import Business, Closure, FaqEntry, Membership, OpeningHours
 
 
@@ -151,3 +153,45 @@ def faq_entry_save(*, entry: FaqEntry) -> FaqEntry:
     entry.full_clean()
     entry.save()
     return entry
+
+
+# What the API may set on an FAQ entry (the business is the URL's).
+FAQ_FIELDS = frozenset({"question", "answer", "is_active", "position"})
+
+
+def _faq_entry_locked(business: Business, entry_id: Any) -> FaqEntry:
+    pk = as_id(entry_id)
+    entry = FaqEntry.objects.select_for_update().filter(business=business, pk=pk).first() if pk is not None else None
+    if entry is None:
+        raise NotFound({"entry_id": ["We could not find that FAQ entry."]})
+    return entry
+
+
+def _faq_apply(entry: FaqEntry, changes: Mapping[str, Any]) -> None:
+    unknown = set(changes) - FAQ_FIELDS
+    if unknown:
+        raise TypeError(f"an FAQ entry cannot be given {', '.join(sorted(unknown))} here")
+    for name, value in changes.items():
+        setattr(entry, name, value)
+
+
+@transaction.atomic
+def faq_entry_create(*, business: Business, **fields: Any) -> FaqEntry:
+    """A new FAQ entry of `business` (question, answer, is_active, position). Raises ValidationError."""
+    entry = FaqEntry(business=business)
+    _faq_apply(entry, fields)
+    return faq_entry_save(entry=entry)
+
+
+@transaction.atomic
+def faq_entry_update(*, business: Business, entry_id: int, **changes: Any) -> FaqEntry:
+    """Change an FAQ entry of `business`. Raises NotFound (not its entry), ValidationError."""
+    entry = _faq_entry_locked(business, entry_id)
+    _faq_apply(entry, changes)
+    return faq_entry_save(entry=entry)
+
+
+@transaction.atomic
+def faq_entry_delete(*, business: Business, entry_id: int) -> None:
+    """Remove an FAQ entry of `business` (nothing refers to one). Raises NotFound (not its entry)."""
+    _faq_entry_locked(business, entry_id).delete()

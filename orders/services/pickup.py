@@ -37,7 +37,7 @@ class PickupWindow:
         return self.start <= at <= self.end
 
 
-def _round_up(at: datetime) -> datetime:
+def round_up(at: datetime) -> datetime:
     step = ROUND_MINUTES * 60
     # On the UTC timeline: every zone in use today is offset by a multiple of five minutes.
     return datetime.fromtimestamp(math.ceil(at.timestamp() / step) * step, tz=UTC)
@@ -67,7 +67,7 @@ class PickupPlanner:
         for period in self.schedule.next_periods(self.now, days=settings.max_days_ahead):
             if period.day > self.last_day:
                 continue
-            start = _round_up(max(period.start, self.now) + self.lead)
+            start = round_up(max(period.start, self.now) + self.lead)
             if start <= period.end:
                 self.windows.append(PickupWindow(period=period, start=start, end=period.end))
 

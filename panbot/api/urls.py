@@ -14,6 +14,8 @@ from panbot.api.views import api_not_found
 urlpatterns = [
     path("", include("accounts.api.urls")),
     path("", include("telephony.api.urls")),
+    path("", include("orders.api.urls")),
+    path("", include("restaurants.api.faq")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     # Last: an unknown URL under /api/ is a JSON 404 even with DEBUG on (Django's page is HTML).

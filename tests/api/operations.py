@@ -23,6 +23,13 @@ METHODS = ("get", "post", "put", "patch", "delete")
 # path parameter -> the Tenant attribute whose object's primary key fills it
 PATH_OBJECTS: dict[str, str] = {
     "number_id": "number",
+    # Orders, the menu, FAQ
+    "order_id": "order",
+    "category_id": "menu_category",
+    "item_id": "menu_item",
+    "group_id": "modifier_group",
+    "modifier_id": "modifier",
+    "entry_id": "faq_entry",
 }
 
 

@@ -54,6 +54,7 @@ class Caller:
     persona: str
     user: Any
     refresh: str
+    world: Any = None  # for bodies naming the own business's objects (a menu item's id)
 
 
 def login(caller: Caller) -> dict:
@@ -72,6 +73,59 @@ class Row:
     body: dict | Callable[[Caller], dict] | None = field(default=None)
 
 
+# --- Orders, the menu, FAQ ---
+STAFF_CREATE = Expect(401, 404, 201, 201, 201, 404)  # an order taken at the counter
+MANAGER_CREATE = Expect(401, 404, 403, 201, 201, 404)  # menu rows, FAQ entries
+MANAGER_DELETE = Expect(401, 404, 403, 204, 204, 404)  # FAQ entries
+_B = "/api/v1/businesses/{business_id}"
+
+
+def counter_order(caller: Caller) -> dict:
+    caller.world.own.kitchen  # noqa: B018 (open and taking orders)
+    item = caller.world.own.menu_item
+    return {"items": [{"item_id": item.pk, "quantity": 2}], "customer_name": "Marco", "customer_phone": "+393339876543"}
+
+
+ORDERS_MENU_FAQ: dict[str, Row] = {
+    # Orders: live operations, staff and up.
+    f"GET {_B}/orders/": Row(STAFF_READ),
+    f"POST {_B}/orders/": Row(STAFF_CREATE, body=counter_order),
+    f"GET {_B}/orders/{{order_id}}/": Row(STAFF_READ),
+    f"POST {_B}/orders/{{order_id}}/transition/": Row(STAFF_WRITE, body={"to_status": "accepted", "prep_minutes": 15}),
+    # The menu: staff read it and mark sold-outs; managers and owners write it.
+    f"GET {_B}/menu/categories/": Row(STAFF_READ),
+    f"POST {_B}/menu/categories/": Row(MANAGER_CREATE, body={"name": "Dolci"}),
+    f"GET {_B}/menu/categories/{{category_id}}/": Row(STAFF_READ),
+    f"PATCH {_B}/menu/categories/{{category_id}}/": Row(MANAGER_WRITE, body={"position": 3}),
+    f"GET {_B}/menu/items/": Row(STAFF_READ),
+    f"POST {_B}/menu/items/": Row(
+        MANAGER_CREATE, body=lambda c: {"category_id": c.world.own.menu_category.pk, "name": "Diavola", "price": "9.50"}
+    ),
+    f"GET {_B}/menu/items/{{item_id}}/": Row(STAFF_READ),
+    f"PATCH {_B}/menu/items/{{item_id}}/": Row(MANAGER_WRITE, body={"price": "8.50"}),
+    f"POST {_B}/menu/items/{{item_id}}/availability/": Row(STAFF_WRITE, body={"is_available": False}),
+    f"GET {_B}/menu/modifier-groups/": Row(STAFF_READ),
+    f"POST {_B}/menu/modifier-groups/": Row(
+        MANAGER_CREATE, body=lambda c: {"item_id": c.world.own.menu_item.pk, "name": "Size", "min_selected": 1}
+    ),
+    f"GET {_B}/menu/modifier-groups/{{group_id}}/": Row(STAFF_READ),
+    f"PATCH {_B}/menu/modifier-groups/{{group_id}}/": Row(MANAGER_WRITE, body={"max_selected": 3}),
+    f"GET {_B}/menu/modifiers/": Row(STAFF_READ),
+    f"POST {_B}/menu/modifiers/": Row(
+        MANAGER_CREATE, body=lambda c: {"group_id": c.world.own.modifier_group.pk, "name": "Olive", "price_delta": "1"}
+    ),
+    f"GET {_B}/menu/modifiers/{{modifier_id}}/": Row(STAFF_READ),
+    f"PATCH {_B}/menu/modifiers/{{modifier_id}}/": Row(MANAGER_WRITE, body={"price_delta": "2.50"}),
+    f"POST {_B}/menu/modifiers/{{modifier_id}}/availability/": Row(STAFF_WRITE, body={"is_available": False}),
+    # FAQ: configuration, managers and owners.
+    f"GET {_B}/faq/": Row(MANAGER_READ),
+    f"POST {_B}/faq/": Row(MANAGER_CREATE, body={"question": "Are dogs allowed?", "answer": "Yes, on the terrace."}),
+    f"GET {_B}/faq/{{entry_id}}/": Row(MANAGER_READ),
+    f"PATCH {_B}/faq/{{entry_id}}/": Row(MANAGER_WRITE, body={"is_active": False}),
+    f"DELETE {_B}/faq/{{entry_id}}/": Row(MANAGER_DELETE),
+}
+
+
 MATRIX: dict[str, Row] = {
     # Credentials in the body; anonymous sends wrong ones.
     "POST /api/v1/auth/token/": Row(Expect(401, 200, 200, 200, 200, 200), body=login),
@@ -84,6 +138,7 @@ MATRIX: dict[str, Row] = {
     "PATCH /api/v1/businesses/{business_id}/numbers/{number_id}/": Row(
         MANAGER_WRITE, body={"label": "Front desk", "config_override": {"greeting": "Pronto!"}}
     ),
+    **ORDERS_MENU_FAQ,
 }
 
 
@@ -100,7 +155,7 @@ def _call(world: World, op: str, persona: str, *, objects=None):
     user = world.users[persona]
     body = row.body
     if callable(body):
-        body = body(Caller(persona, user, world.tokens(persona).refresh if user else ""))
+        body = body(Caller(persona, user, world.tokens(persona).refresh if user else "", world))
     client = world.client(persona)
     return getattr(client, method.lower())(url(path, world, objects=objects), body, format="json")
 

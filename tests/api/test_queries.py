@@ -9,12 +9,17 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
+from decimal import Decimal
 
 import pytest
 from django.urls import resolve
 from rest_framework.response import Response
 
+from orders import services as order_services
+from orders.models import MenuCategory, MenuItem, Modifier, ModifierGroup
+from restaurants.models import FaqEntry
 from tests.api.operations import is_list, is_tenant, needs_token, operations, url
 from tests.api.queries import assert_constant_queries
 from tests.api.world import World
@@ -30,9 +35,78 @@ def add_numbers(world: World, make_number, make_live_call) -> Callable[[int], No
     return add
 
 
+# --- Orders, the menu, FAQ ---
+
+
+def add_orders(world: World, make_number, make_live_call) -> Callable[[int], None]:
+    """Orders with two lines and an option, half of them placed on a call, half moved on once."""
+    own = world.own
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            call = make_live_call(own.number).call_record if len(added) % 2 else None
+            order = order_services.order_place(
+                business=own.business, call=call, customer_name="Giulia", customer_phone="+393331234567",
+                items=[{"item_id": own.menu_item.pk, "modifier_ids": [own.modifier.pk]},
+                       {"item_id": own.menu_item.pk, "quantity": 2}],
+            )  # fmt: skip
+            if len(added) % 2:
+                order_services.order_transition(business=own.business, order_id=order.pk, to_status="accepted")
+            added.append(order)
+
+    added: list = []
+    own.kitchen  # noqa: B018 (open and taking orders)
+    return add
+
+
+def add_menu_rows(kind: str) -> Callable[..., Callable[[int], None]]:
+    """Rows of one menu list; items and groups each with options, so their nested lists are filled too."""
+
+    def factory(world: World, make_number, make_live_call) -> Callable[[int], None]:
+        own, counter = world.own, itertools.count()
+
+        def add(n: int) -> None:
+            for _ in range(n):
+                i = next(counter)
+                if kind == "categories":
+                    MenuCategory.objects.create(business=own.business, name=f"Category {i}")
+                elif kind == "items":
+                    item = MenuItem.objects.create(
+                        business=own.business, category=own.menu_category, name=f"Item {i}", price=Decimal("5.00")
+                    )
+                    group = ModifierGroup.objects.create(item=item, name="Size")
+                    Modifier.objects.create(group=group, name="Maxi")
+                elif kind == "groups":
+                    group = ModifierGroup.objects.create(item=own.menu_item, name=f"Group {i}")
+                    Modifier.objects.create(group=group, name="One")
+                else:
+                    Modifier.objects.create(group=own.modifier_group, name=f"Option {i}")
+
+        return add
+
+    return factory
+
+
+def add_faq_entries(world: World, make_number, make_live_call) -> Callable[[int], None]:
+    counter = itertools.count()
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            FaqEntry.objects.create(business=world.own.business, question=f"Question {next(counter)}?", answer="Yes.")
+
+    return add
+
+
 # list operation -> factory(world, make_number, make_live_call) of `add(n)`, which adds n rows to that list
 LIST_ROWS = {
     "GET /api/v1/businesses/{business_id}/numbers/": add_numbers,
+    # Orders, the menu, FAQ
+    "GET /api/v1/businesses/{business_id}/orders/": add_orders,
+    "GET /api/v1/businesses/{business_id}/menu/categories/": add_menu_rows("categories"),
+    "GET /api/v1/businesses/{business_id}/menu/items/": add_menu_rows("items"),
+    "GET /api/v1/businesses/{business_id}/menu/modifier-groups/": add_menu_rows("groups"),
+    "GET /api/v1/businesses/{business_id}/menu/modifiers/": add_menu_rows("modifiers"),
+    "GET /api/v1/businesses/{business_id}/faq/": add_faq_entries,
 }
 
 

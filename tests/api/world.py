@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from datetime import time
+from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
 from rest_framework.test import APIClient
 
 from accounts.services import TokenPair, tokens_issue
+from orders import services as order_services
+from orders.models import MenuCategory, MenuItem, Modifier, ModifierGroup, Order, OrderSettings
 from restaurants import services as restaurant_services
-from restaurants.models import Business, Membership
+from restaurants.models import Business, FaqEntry, Membership
 from telephony.models import SipNumber
 
 PASSWORD = "pw-for-tests-only"
@@ -46,6 +50,52 @@ class Tenant:
     @cached_property
     def number(self) -> SipNumber:
         return self._make_number(business=self.business, label="Orders")
+
+    # --- Orders, the menu, FAQ ---
+
+    @cached_property
+    def kitchen(self) -> OrderSettings:
+        """Open around the clock and taking orders with no lead time, so an order can be placed at any hour."""
+        restaurant_services.opening_hours_replace(
+            business=self.business,
+            periods=[(day, *hours) for day in range(7) for hours in ((time(0), time(12)), (time(12), time(0)))],
+        )
+        return OrderSettings.objects.create(business=self.business, lead_time_minutes=0, max_days_ahead=1)
+
+    @cached_property
+    def menu_category(self) -> MenuCategory:
+        return MenuCategory.objects.create(business=self.business, name="Pizze")
+
+    @cached_property
+    def menu_item(self) -> MenuItem:
+        return MenuItem.objects.create(
+            business=self.business, category=self.menu_category, name="Margherita", price=Decimal("8.00")
+        )
+
+    @cached_property
+    def modifier_group(self) -> ModifierGroup:
+        return ModifierGroup.objects.create(item=self.menu_item, name="Extras", min_selected=0, max_selected=2)
+
+    @cached_property
+    def modifier(self) -> Modifier:
+        return Modifier.objects.create(group=self.modifier_group, name="Burrata", price_delta=Decimal("3.00"))
+
+    @cached_property
+    def order(self) -> Order:
+        """A new order of one Margherita with burrata, placed on the phone."""
+        self.kitchen  # noqa: B018 (open the kitchen first)
+        return order_services.order_place(
+            business=self.business,
+            items=[{"item_id": self.menu_item.pk, "quantity": 1, "modifier_ids": [self.modifier.pk]}],
+            customer_name="Giulia",
+            customer_phone="+393331234567",
+        )
+
+    @cached_property
+    def faq_entry(self) -> FaqEntry:
+        return FaqEntry.objects.create(
+            business=self.business, question="Do you have parking?", answer="Yes, behind the restaurant."
+        )
 
 
 class World:

@@ -1,0 +1,1 @@
+"""The orders, the menu and its options, for a business's people."""
