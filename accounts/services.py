@@ -25,6 +25,7 @@ from accounts.models import AuthState
 from accounts.selectors import UserAccess, user_access
 from accounts.tokens import decode_refresh_token, mint_access_token, mint_refresh_token
 from panbot.errors import AuthenticationRefused
+from panbot.events import announce_revocation
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,6 +42,10 @@ def token_version_bump(*, user_id: int) -> None:
     """Revoke every refresh token of the user (their access tokens expire on their own)."""
     AuthState.objects.get_or_create(user_id=user_id)
     AuthState.objects.filter(user_id=user_id).update(token_version=F("token_version") + 1)
+    # The row is locked by the update until commit: this reads our own new version.
+    version = AuthState.objects.filter(user_id=user_id).values_list("token_version", flat=True).get()
+    # Their open live-feed sockets close on commit (the feed makes no query per message to learn it).
+    announce_revocation(user_id=user_id, token_version=version)
 
 
 # Changes to a user that must end their sessions: they lose access, or a stolen password stops working.

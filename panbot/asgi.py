@@ -8,15 +8,16 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "panbot.settings.base")
 # Django must be set up before anything imports models (consumers, routing).
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from panbot.routing import websocket_urlpatterns  # noqa: E402
 
+# No session/cookie middleware on sockets: the feed authenticates from the access token in the
+# subprotocol alone, with no database query (a session lookup would be one per connection).
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )

@@ -15,7 +15,7 @@ import json
 import logging
 import os
 import threading
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -35,6 +35,16 @@ class EventMessage(TypedDict):
     business_id: int
     payload: dict[str, Any]
     created_at: str
+    # Internal: the inserting transaction (PostgreSQL), which tells the feed whether a pushed event
+    # is already in a client's cursor; the feed strips it before sending (panbot.feed.consumer).
+    xid: NotRequired[int]
+
+
+class RevokedMessage(TypedDict):
+    """Pushed to a user's group when their token_version moves on: their sockets close (panbot.feed.codes.REVOKED)."""
+
+    type: str  # "user.revoked"
+    token_version: int
 
 
 def business_group(business_id: int) -> str:
@@ -42,14 +52,32 @@ def business_group(business_id: int) -> str:
     return f"business.{business_id}"
 
 
+def user_group(user_id: int) -> str:
+    """The channel-layer group of one user's feed sockets (all businesses): told when their tokens are revoked."""
+    return f"user.{user_id}"
+
+
 def event_message(event: Event) -> EventMessage:
-    return {
+    message: EventMessage = {
         "id": event.pk,
         "type": event.type,
         "business_id": event.business_id,
         "payload": event.payload,
         "created_at": event.created_at.isoformat(),
     }
+    if event.xid is not None:
+        message["xid"] = int(event.xid)
+    return message
+
+
+def announce_revocation(*, user_id: int, token_version: int) -> None:
+    """On commit, tell the user's open feed sockets that tokens below `token_version` are revoked.
+
+    Pub/sub only (no outbox row): a push lost with Redis leaves the socket open until its access
+    token expires (ACCESS_TOKEN_LIFETIME at most), the same bound the HTTP API has.
+    """
+    message: RevokedMessage = {"type": "user.revoked", "token_version": token_version}
+    transaction.on_commit(lambda: _push_to(user_group(user_id), dict(message), label=f"revocation of user {user_id}"))
 
 
 def emit(business: Any, type: str, payload: dict[str, Any]) -> Event:
@@ -60,6 +88,34 @@ def emit(business: Any, type: str, payload: dict[str, Any]) -> Event:
     event = Event.objects.create(business_id=business_id, type=type, payload=clean_payload)
     _push_on_commit(event_message(event))
     return event
+
+
+PRUNE_BATCH_SIZE = 5000
+
+
+def events_prune(*, older_than_hours: int, batch_size: int = PRUNE_BATCH_SIZE) -> int:
+    """Delete events created more than `older_than_hours` ago, `batch_size` rows per transaction; the count.
+
+    Small batches keep each delete's locks and WAL short while feeds and writers carry on; running
+    it twice (or in two workers at once) deletes nothing twice.
+    """
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    cutoff = timezone.now() - timedelta(hours=older_than_hours)
+    total = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                Event.objects.filter(created_at__lt=cutoff).order_by("id").values_list("id", flat=True)[:batch_size]
+            )
+            if not ids:
+                return total
+            deleted, _ = Event.objects.filter(id__in=ids).delete()
+        total += deleted
+        if len(ids) < batch_size:
+            return total
 
 
 def announce(*, event_id: int, business_id: int, type: str, payload: Any, created_at: Any) -> None:
@@ -84,19 +140,23 @@ def _push_on_commit(message: EventMessage) -> None:
 
 
 def _push(message: EventMessage) -> None:
+    _push_to(business_group(message["business_id"]), _envelope(message), label=f"event {message['id']}")
+
+
+def _push_to(group: str, envelope: dict[str, Any], *, label: str) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
     if _publisher.serves(layer):
-        _publisher.submit(layer, message)
+        _publisher.submit_to(layer, group, envelope, label=label)
         return
     try:
         # The in-memory layer (embedded default) lives in this process's event loop;
         # async_to_sync hands the send to that loop when called from one of its threads.
-        async_to_sync(layer.group_send)(business_group(message["business_id"]), _envelope(message))
+        async_to_sync(layer.group_send)(group, envelope)
     except Exception:
         # The row is committed; clients catch up from the table on reconnect.
-        logger.warning("could not push event %s to the channel layer", message["id"], exc_info=True)
+        logger.warning("could not push %s to the channel layer", label, exc_info=True)
 
 
 def _envelope(message: EventMessage) -> dict[str, Any]:
@@ -133,15 +193,20 @@ class _Publisher:
         return type(layer).__module__.startswith("channels_redis")
 
     def submit(self, layer: Any, message: EventMessage) -> None:
+        self.submit_to(
+            layer, business_group(message["business_id"]), _envelope(message), label=f"event {message['id']}"
+        )
+
+    def submit_to(self, layer: Any, group: str, envelope: dict[str, Any], *, label: str) -> None:
         with self._lock:
             if self._loop is None:
                 self._start()
             if self._pending >= self.MAX_BACKLOG:
-                logger.warning("event push backlog full; dropping the push of event %s", message["id"])
+                logger.warning("event push backlog full; dropping the push of %s", label)
                 return
             self._pending += 1
             loop, queue = self._loop, self._queue
-        loop.call_soon_threadsafe(queue.put_nowait, (layer, message))
+        loop.call_soon_threadsafe(queue.put_nowait, (layer, group, envelope, label))
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until every submitted event was sent (or dropped); False on timeout."""
@@ -163,12 +228,11 @@ class _Publisher:
 
     async def _drain(self) -> None:
         while True:
-            layer, message = await self._queue.get()
+            layer, group, envelope, label = await self._queue.get()
             try:
-                group = business_group(message["business_id"])
-                await asyncio.wait_for(layer.group_send(group, _envelope(message)), self.PUBLISH_TIMEOUT)
+                await asyncio.wait_for(layer.group_send(group, envelope), self.PUBLISH_TIMEOUT)
             except Exception:
-                logger.warning("could not push event %s to the channel layer", message["id"], exc_info=True)
+                logger.warning("could not push %s to the channel layer", label, exc_info=True)
             with self._idle:
                 self._pending -= 1
                 self._idle.notify_all()

@@ -78,6 +78,34 @@ class StatusChange(models.Model):
         ]
 
 
+class CurrentTransactionId(models.Func):
+    """`pg_current_xact_id()`: the inserting transaction's 64-bit id (NULL on SQLite, which serialises writers)."""
+
+    function = "pg_current_xact_id"
+    template = "%(function)s()"
+    arity = 0
+
+    def __init__(self) -> None:
+        super().__init__(output_field=models.BigIntegerField())
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return "NULL", []
+
+
+class TransactionIdField(models.BigIntegerField):
+    """PostgreSQL `xid8` (a plain integer elsewhere), read back as an int."""
+
+    def db_type(self, connection) -> str:
+        return "xid8" if connection.vendor == "postgresql" else "bigint"
+
+    def from_db_value(self, value, expression, connection) -> int | None:
+        return None if value is None else int(value)
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        value = super().get_db_prep_value(value, connection, prepared)
+        return None if value is None else str(value) if connection.vendor == "postgresql" else value
+
+
 class Event(models.Model):
     """Outbox row: one change announced to a business's live feed (ids follow inserts, not commits)."""
 
@@ -85,10 +113,18 @@ class Event(models.Model):
     type = models.CharField(max_length=64)
     payload = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The transaction that inserted the row, set by the database (also for rows inserted with
+    # raw SQL): the feed compares it with pg_current_snapshot() to know which events committed,
+    # since ids do not follow commits (see panbot.feed.cursor).
+    xid = TransactionIdField(db_default=CurrentTransactionId(), null=True, editable=False)
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["business", "id"], name="event_business_id_idx")]
+        indexes = [
+            models.Index(fields=["business", "id"], name="event_business_id_idx"),
+            models.Index(fields=["business", "xid"], name="event_business_xid_idx"),
+            models.Index(fields=["created_at"], name="event_created_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=~models.Q(type=""), name="event_type_not_empty"),
         ]

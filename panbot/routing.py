@@ -2,4 +2,10 @@
 
 from __future__ import annotations
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from panbot.feed.consumer import FeedConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/v1/businesses/<int:business_id>/feed/", FeedConsumer.as_asgi()),
+]

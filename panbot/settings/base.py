@@ -220,6 +220,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Every login and refresh records a refresh token (rotation, reuse detection); expired ones go.
     "flush-expired-tokens": {"task": "accounts.tasks.flush_expired_tokens", "schedule": 24 * 3600.0},
+    # The outbox keeps EVENT_RETENTION_HOURS of events for resuming feeds; older ones go, in batches.
+    "prune-events": {"task": "panbot.tasks.prune_events", "schedule": 3600.0, "options": {"expires": 3600.0}},
 }
 
 # --- Auth -------------------------------------------------------------------------
@@ -335,6 +337,18 @@ X_FRAME_OPTIONS = "DENY"
 # --- Telephony ------------------------------------------------------------------------
 # Seconds after the last heartbeat before a call's concurrency slot is reclaimed.
 CALL_LEASE_SECONDS = _int("CALL_LEASE_SECONDS", 15, minimum=3, maximum=600)
+
+# --- Live feed (panbot.feed) ----------------------------------------------------------------
+# Event rows older than this are pruned (hourly beat task); a cursor older than it gets a new snapshot.
+EVENT_RETENTION_HOURS = _int("EVENT_RETENTION_HOURS", 72, minimum=2, maximum=24 * 365)
+# Frames waiting for one client before it is closed as too slow (it resumes from its cursor).
+FEED_SEND_BUFFER = _int("FEED_SEND_BUFFER", 1000, minimum=10, maximum=100_000)
+# A resuming client further behind than this gets a fresh snapshot instead of the backlog.
+FEED_CATCH_UP_MAX = _int("FEED_CATCH_UP_MAX", 1000, minimum=10, maximum=100_000)
+# Seconds between a socket's re-reads of the Event table, which recover pushes Redis dropped.
+FEED_RECONCILE_SECONDS = _int("FEED_RECONCILE_SECONDS", 30, minimum=1, maximum=3600)
+# Live-delivered ids a cursor carries before the socket folds them into a new snapshot horizon.
+FEED_CURSOR_MAX_IDS = _int("FEED_CURSOR_MAX_IDS", 64, minimum=1, maximum=1000)
 
 # --- LiveKit (off when LIVEKIT_URL is unset) ----------------------------------------------
 LIVEKIT_URL = _url("LIVEKIT_URL", schemes={"ws", "wss", "http", "https"})
