@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from dashboard.strings import js_strings
@@ -54,6 +55,26 @@ class HomeView(PageView):
 
     template_name = "dashboard/home.html"
     page = "home"
+
+
+class BoardView(PageView):
+    """Staff's order board: the live feed's orders by status, alerts for new ones."""
+
+    template_name = "dashboard/board.html"
+    page = "board"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(
+            ack_seconds=settings.ORDER_ACK_ALERT_SECONDS,
+            columns=[
+                ("new", _("New")),
+                ("accepted", _("Accepted")),
+                ("preparing", _("Preparing")),
+                ("ready", _("Ready")),
+            ],
+            reject_reasons=[_("Too busy right now"), _("An item is not available"), _("We are closing")],
+            **kwargs,
+        )
 
 
 class NumbersView(PageView):

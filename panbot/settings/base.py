@@ -334,6 +334,11 @@ SECURE_HSTS_PRELOAD = _bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# --- Dashboard ------------------------------------------------------------------------
+# The order board: a new order nobody accepts or rejects within this many seconds escalates (the alert
+# repeats, the card turns red).
+ORDER_ACK_ALERT_SECONDS = _int("ORDER_ACK_ALERT_SECONDS", 90, minimum=10, maximum=3600)
+
 # --- Telephony ------------------------------------------------------------------------
 # Seconds after the last heartbeat before a call's concurrency slot is reclaimed.
 CALL_LEASE_SECONDS = _int("CALL_LEASE_SECONDS", 15, minimum=3, maximum=600)

@@ -8,7 +8,7 @@ const list = widget.querySelector("[data-list]");
 
 export function firstPage(membership) {
   const base = `/app/b/${membership.business_id}/`;
-  return base + "numbers/"; // the order board becomes staff's first page when it exists
+  return base + (membership.role === "staff" ? "board/" : "numbers/");
 }
 
 const load = loader(widget, async () => {

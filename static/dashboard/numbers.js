@@ -1,5 +1,5 @@
 // The numbers table: every number of the business with its live calls, refreshed while the page is
-// visible (one request per refresh). Managers and owners get an edit link per number.
+// visible (one request per refresh). Managers and owners only.
 import { apiAll, OfflineError } from "./api.js";
 import { t } from "./i18n.js";
 import { roleAllows, start } from "./shell.js";
@@ -25,14 +25,13 @@ function liveCell(n) {
 }
 
 function render(numbers, context) {
-  const canEdit = roleAllows(context.membership.role, "manager");
   rows.replaceChildren(
     ...numbers.map((n) => {
       const link = `/app/b/${context.businessId}/numbers/${n.id}/`;
       return el(
         "tr",
         { "data-number": n.number, class: n.is_active ? "" : "row-muted" },
-        el("th", { scope: "row", class: "mono" }, canEdit ? el("a", { href: link, text: n.number }) : n.number),
+        el("th", { scope: "row", class: "mono" }, el("a", { href: link, text: n.number })),
         el("td", { text: n.label || "—" }),
         el(
           "td",
@@ -47,7 +46,7 @@ function render(numbers, context) {
         el(
           "td",
           { class: "actions" },
-          canEdit ? el("a", { href: link, class: "button button-small", "aria-label": `${t("edit")} ${n.number}`, text: t("edit") }) : null,
+          el("a", { href: link, class: "button button-small", "aria-label": `${t("edit")} ${n.number}`, text: t("edit") }),
         ),
       );
     }),
@@ -86,6 +85,7 @@ function schedule() {
 const load = loader(widget, async () => {
   context = context || (await start());
   if (!context.membership) return showState(widget, "not-found", t("not_found"));
+  if (!roleAllows(context.membership.role, "manager")) return showState(widget, "forbidden", t("forbidden"));
   await refresh();
   schedule();
 });
