@@ -11,6 +11,7 @@ export function roleAllows(role, minimum) {
 }
 
 export function toSignIn() {
+  if (document.body.dataset.signingOut) return;
   const next = encodeURIComponent(location.pathname + location.search);
   location.assign(`${document.body.dataset.signinUrl}?next=${next}`);
 }
@@ -88,6 +89,7 @@ export async function start() {
   document.querySelectorAll("[data-action=sign-out]").forEach((button) => {
     button.addEventListener("click", async () => {
       button.disabled = true;
+      document.body.dataset.signingOut = "true"; // widgets failing meanwhile must not send us to sign in
       await signOut();
       location.assign(document.body.dataset.signinUrl);
     });

@@ -25,8 +25,10 @@ export function showFailure(widget, error) {
   if (error instanceof OfflineError) return showState(widget, "offline", t("offline"));
   if (error instanceof ApiError) {
     if (error.status === 401) {
-      const next = encodeURIComponent(location.pathname + location.search);
-      location.assign(`${document.body.dataset.signinUrl}?next=${next}`);
+      if (!document.body.dataset.signingOut) {
+        const next = encodeURIComponent(location.pathname + location.search);
+        location.assign(`${document.body.dataset.signinUrl}?next=${next}`);
+      }
       return showState(widget, "error", t("signed_out"));
     }
     if (error.status === 404) return showState(widget, "not-found", t("not_found"));
