@@ -58,4 +58,11 @@ def js_strings() -> dict[str, str]:
         "feed_offline": _("Offline — reconnecting…"),
         "feed_no-access": _("No access"),
         "feed_signed-out": _("Signed out"),
+        "on_sale": _("On sale"),
+        "sold_out": _("Sold out"),
+        "toggle_item": _("%(name)s: on sale. Tap to mark it sold out."),
+        "toggle_item_off": _("%(name)s: sold out. Tap to put it back on sale."),
+        "options_sold_out": _("Options (%(n)s sold out)"),
+        "options": _("Options"),
+        "empty_menu": _("The menu is empty. A manager adds items."),
     }

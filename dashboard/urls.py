@@ -13,6 +13,7 @@ urlpatterns = [
     path("session/refresh/", session.SessionRefreshView.as_view(), name="session-refresh"),
     path("session/logout/", session.SessionLogoutView.as_view(), name="session-logout"),
     path("b/<int:business_id>/board/", views.BoardView.as_view(), name="board"),
+    path("b/<int:business_id>/menu/", views.MenuView.as_view(), name="menu"),
     path("b/<int:business_id>/numbers/", views.NumbersView.as_view(), name="numbers"),
     path("b/<int:business_id>/numbers/<int:number_id>/", views.NumberDetailView.as_view(), name="number"),
 ]

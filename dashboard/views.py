@@ -77,6 +77,11 @@ class BoardView(PageView):
         )
 
 
+class MenuView(PageView):
+    template_name = "dashboard/menu.html"
+    page = "menu"
+
+
 class NumbersView(PageView):
     template_name = "dashboard/numbers.html"
     page = "numbers"
