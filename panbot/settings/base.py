@@ -222,6 +222,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "flush-expired-tokens": {"task": "accounts.tasks.flush_expired_tokens", "schedule": 24 * 3600.0},
     # The outbox keeps EVENT_RETENTION_HOURS of events for resuming feeds; older ones go, in batches.
     "prune-events": {"task": "panbot.tasks.prune_events", "schedule": 3600.0, "options": {"expires": 3600.0}},
+    # New orders nobody accepted or rejected within ORDER_ACK_ALERT_SECONDS: order.unacknowledged, once each.
+    "flag-unacknowledged-orders": {
+        "task": "orders.tasks.flag_unacknowledged_orders",
+        "schedule": 10.0,
+        "options": {"expires": 10.0},
+    },
 }
 
 # --- Auth -------------------------------------------------------------------------
