@@ -7,6 +7,7 @@ The server runs in a forked process; test data must be committed to be seen ther
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -94,13 +95,14 @@ class Live:
         page.on("console", lambda message: message.type == "error" and page.errors.append(message.text))
         return page
 
-    def sign_in(self, username: str, password: str, **kwargs):
+    def sign_in(self, username: str, password: str, *, lands: str = r"/app/b/\d+/\w+/$", **kwargs):
+        """A signed-in page, once it has landed (the home page forwards a member of one business)."""
         page = self.page(**kwargs)
         page.goto("/app/signin/")
         page.get_by_label("Username or e-mail address").fill(username)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(lambda url: "/signin/" not in url)
+        page.wait_for_url(re.compile(lands))
         return page
 
 

@@ -185,3 +185,20 @@ def test_an_outsider_cannot_open_another_business_board(live, demo):
     page.goto(f"/app/b/{business.pk}/board/")
     expect(page.get_by_text("belongs to a business you are not a member of")).to_be_visible()
     expect(page.locator("article.order")).to_have_count(0)
+
+
+def test_another_screen_turns_red_when_the_server_announces_an_unacknowledged_order(live, open_all_day):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from orders.services.alerts import orders_flag_unacknowledged
+
+    page = open_board(live)
+    phone_order()
+    card = page.locator("[data-column=new] article.order")
+    expect(card).to_have_count(1, timeout=2_000)
+    expect(card).not_to_have_class(re.compile("order-late"))
+    flagged = orders_flag_unacknowledged(now=timezone.now() + timedelta(seconds=settings.ORDER_ACK_ALERT_SECONDS + 1))
+    assert flagged == [Order.objects.get().pk]
+    expect(card).to_have_class(re.compile("order-late"), timeout=2_000)  # the page's own clock says 90 s are far off

@@ -60,7 +60,7 @@ def test_a_member_of_two_businesses_switches_between_them(live, demo):
     trattoria, sushi = demo.businesses["trattoria-da-mario"], demo.businesses["sushi-zen"]
     owner = Membership.objects.get(business=trattoria, role="owner").user
     Membership.objects.create(user=owner, business=sushi, role="manager")
-    page = live.sign_in("owner-trattoria", "panbot-dev-owner-trattoria")
+    page = live.sign_in("owner-trattoria", "panbot-dev-owner-trattoria", lands=r"/app/$")
     expect(page.get_by_role("link", name="Trattoria Da Mario")).to_be_visible()  # the chooser
     screenshot(page, "choose-business")
     page.get_by_role("link", name="Sushi Zen").click()
