@@ -58,6 +58,7 @@ def js_strings() -> dict[str, str]:
         "feed_offline": _("Offline — reconnecting…"),
         "feed_no-access": _("No access"),
         "feed_signed-out": _("Signed out"),
+        "config_max_call_minutes": _("Longest call (minutes)"),
         "on_sale": _("On sale"),
         "sold_out": _("Sold out"),
         "toggle_item": _("%(name)s: on sale. Tap to mark it sold out."),

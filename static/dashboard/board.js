@@ -29,6 +29,7 @@ const flagged = new Set(); // order ids the server announced as unacknowledged
 const errors = new Map(); // order_id -> the last refusal, shown on its card
 let context = null;
 let lastRepeat = 0;
+let offline = false;
 
 function hhmm(iso) {
   return iso.slice(11, 16); // the feed gives pickup times in the business's own zone
@@ -136,6 +137,7 @@ function render() {
     column.querySelector("[data-count]").textContent = String(list.length);
     column.querySelector("[data-empty]").hidden = list.length > 0;
   }
+  if (offline) board.querySelectorAll(".card-actions button").forEach((b) => (b.disabled = true)); // nothing can be sent
   const waiting = byStatus.new.length;
   alertBar.hidden = waiting === 0;
   alertBar.classList.toggle("alert-late", byStatus.new.some(late));
@@ -188,6 +190,10 @@ function onState(state) {
   feedState.dataset.feedState = state;
   feedState.textContent = t(`feed_${state}`);
   board.classList.toggle("board-offline", state === "offline");
+  if (offline !== (state === "offline")) {
+    offline = state === "offline";
+    if (orders.size) render();
+  }
   if (connection) {
     connection.hidden = state !== "offline";
     connection.textContent = state === "offline" ? t("offline") : "";

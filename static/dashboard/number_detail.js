@@ -65,7 +65,7 @@ function renderEffective() {
   const config = number.effective_config;
   list.replaceChildren(
     ...SHOWN.flatMap((key) => {
-      const label = form.querySelector(`label[for=f-${key}]`);
+      const label = form.querySelector(`label[for=f-${key}]`) || { textContent: t(`config_${key}`) };
       const source = config.overridden.includes(key) ? t("from_number") : t("from_business");
       return [
         el("dt", { text: label ? label.textContent : key }),

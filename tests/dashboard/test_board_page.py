@@ -168,12 +168,14 @@ def test_the_board_says_it_is_offline_and_catches_up_when_the_network_returns(li
         proxy.disconnect()
         expect(page.locator("[data-feed-state]")).to_have_attribute("data-feed-state", "offline")
         expect(page.get_by_role("status").filter(has_text="Offline — reconnecting…").first).to_be_visible()
+        expect(page.get_by_role("button", name="20 min")).to_be_disabled()  # nothing can be sent meanwhile
         screenshot(page, "board-offline")
         phone_order("+393332222222")  # placed while the board cannot hear anything
 
         proxy.reconnect()
         expect(page.locator("[data-feed-state]")).to_have_attribute("data-feed-state", "live", timeout=15_000)
         expect(page.locator("[data-column=new] article.order")).to_have_count(2, timeout=2_000)
+        expect(page.get_by_role("button", name="20 min").first).to_be_enabled()
         assert page.evaluate("performance.getEntriesByType('navigation').length") == 1  # no reload
     finally:
         proxy.close()
