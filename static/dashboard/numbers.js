@@ -1,6 +1,7 @@
 // The numbers table: every number of the business with its live calls, refreshed while the page is
 // visible (one request per refresh). Managers and owners only.
 import { apiAll, OfflineError } from "./api.js";
+import { time } from "./fmt.js";
 import { t } from "./i18n.js";
 import { roleAllows, start } from "./shell.js";
 import { el, loader, showFailure, showState } from "./widget.js";
@@ -51,7 +52,8 @@ function render(numbers, context) {
       );
     }),
   );
-  updated.textContent = t("updated_at", { time: new Date().toLocaleTimeString(document.documentElement.lang) });
+  const now = time(new Date().toISOString(), context.membership.timezone, { timeStyle: "medium" });
+  updated.textContent = t("updated_at", { time: now }); // in the restaurant's zone, as every time shown
 }
 
 let context = null;

@@ -65,18 +65,27 @@ def live_server_url(django_db_setup, django_db_blocker) -> Iterator[str]:
         server.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
+    """Chromium for one test module; the rest of the suite runs without Playwright in its thread."""
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API keeps an event loop registered on this thread between calls, which Django
-    # takes for async code calling the ORM. Nothing runs on it while the test touches the database
-    # (Django's documentation names this exact case for DJANGO_ALLOW_ASYNC_UNSAFE).
+    # Playwright's sync API keeps an event loop registered on this thread while it runs, which Django
+    # takes for async code calling the ORM. Nothing runs on it while a test touches the database
+    # (Django's documentation names this exact case for DJANGO_ALLOW_ASYNC_UNSAFE). Set only while
+    # Playwright runs, so the check still guards every other test.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @dataclass

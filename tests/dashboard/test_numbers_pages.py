@@ -113,3 +113,24 @@ def test_staff_get_the_board_not_the_numbers_pages(live, demo):
         page.goto(path)
         expect(page.get_by_text("Your role in this business does not include this page.")).to_be_visible()
         expect(page.get_by_label("Greeting")).to_be_hidden()
+
+
+def test_times_are_shown_in_the_business_zone_not_the_browser_one(live, demo):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from restaurants.models import Business
+
+    Business.objects.filter(pk=_trattoria(demo).pk).update(timezone="America/New_York")
+    page = live.page(locale="it-IT")  # the browser is in Rome (the fixture's timezone_id)
+    page.context.add_cookies([{"name": "django_language", "value": "it", "url": live.url}])
+    page.goto("/app/signin/")
+    page.get_by_label("Nome utente o indirizzo e-mail").fill(OWNER[0])
+    page.get_by_label("Password").fill(OWNER[1])
+    page.get_by_role("button", name="Accedi").click()
+    updated = page.locator("[data-updated]")
+    expect(updated).to_contain_text("Aggiornato alle")
+    now = datetime.now(ZoneInfo("America/New_York"))
+    hours = {f"{(now + timedelta(minutes=m)).hour:02d}" for m in (-1, 0, 1)}  # a minute either side
+    shown = re.search(r"(\d\d):\d\d:\d\d", updated.text_content()).group(1)
+    assert shown in hours, (shown, hours)
