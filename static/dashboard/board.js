@@ -127,7 +127,19 @@ function card(order) {
   );
 }
 
+// A redraw replaces the cards; the button that had the keyboard focus gets it back when it still exists.
+function focusKey() {
+  const active = document.activeElement;
+  if (!active || !board.contains(active) || active.tagName !== "BUTTON") return null;
+  const { accept, move, reject, order } = active.dataset;
+  if (accept) return `[data-accept="${accept}"][data-order="${order}"]`;
+  if (move) return `[data-move="${move}"][data-order="${order}"]`;
+  if (reject) return `[data-reject="${reject}"]`;
+  return null;
+}
+
 function render() {
+  const focused = focusKey();
   const byStatus = Object.fromEntries(OPEN.map((s) => [s, []]));
   for (const order of orders.values()) if (byStatus[order.status]) byStatus[order.status].push(order);
   for (const status of OPEN) {
@@ -142,6 +154,7 @@ function render() {
   alertBar.hidden = waiting === 0;
   alertBar.classList.toggle("alert-late", byStatus.new.some(late));
   alertBar.textContent = waiting ? t("new_orders_waiting", { n: waiting }) : "";
+  if (focused) board.querySelector(focused)?.focus();
 }
 
 // --- The feed -------------------------------------------------------------------------------------

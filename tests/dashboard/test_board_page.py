@@ -204,3 +204,22 @@ def test_another_screen_turns_red_when_the_server_announces_an_unacknowledged_or
     flagged = orders_flag_unacknowledged(now=timezone.now() + timedelta(seconds=settings.ORDER_ACK_ALERT_SECONDS + 1))
     assert flagged == [Order.objects.get().pk]
     expect(card).to_have_class(re.compile("order-late"), timeout=2_000)  # the page's own clock says 90 s are far off
+
+
+def test_the_board_works_from_the_keyboard(live, open_all_day):
+    page = open_board(live)
+    phone_order()
+    card = page.locator("[data-column=new] article.order")
+    expect(card).to_have_count(1, timeout=2_000)
+    card.get_by_role("button", name="10 min").focus()
+    page.keyboard.press("Tab")
+    expect(card.get_by_role("button", name="15 min")).to_be_focused()
+    page.wait_for_timeout(1500)  # the once-a-second escalation check must not steal the focus
+    expect(card.get_by_role("button", name="15 min")).to_be_focused()
+    page.keyboard.press("Enter")
+    accepted = page.locator("[data-column=accepted] article.order")
+    expect(accepted).to_have_count(1)
+    accepted.get_by_role("button", name="Start preparing").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("[data-column=preparing] article.order")).to_have_count(1)
+    assert Order.objects.get().status == "preparing"
