@@ -50,11 +50,13 @@ def main() -> None:
         page.get_by_label("Username or e-mail address").fill("owner-trattoria")
         page.get_by_label("Password").fill("panbot-dev-owner-trattoria")
         page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url("**/numbers/")
+        page.wait_for_url("**/today/")
         business = page.url.split("/b/")[1].split("/")[0]
+        page.goto(f"/app/b/{business}/numbers/")
         number = page.locator("tbody tr a").first.get_attribute("href")
         pages = [
             ("sign-in page (baseline)", "/app/signin/", False),
+            ("today", f"/app/b/{business}/today/", True),
             ("numbers", f"/app/b/{business}/numbers/", True),
             ("a number", number, True),
             ("order board", f"/app/b/{business}/board/", True),

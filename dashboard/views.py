@@ -77,6 +77,11 @@ class BoardView(PageView):
         )
 
 
+class TodayView(PageView):
+    template_name = "dashboard/today.html"
+    page = "today"
+
+
 class MenuView(PageView):
     template_name = "dashboard/menu.html"
     page = "menu"

@@ -8,7 +8,7 @@ const list = widget.querySelector("[data-list]");
 
 export function firstPage(membership) {
   const base = `/app/b/${membership.business_id}/`;
-  return base + (membership.role === "staff" ? "board/" : "numbers/");
+  return base + (membership.role === "staff" ? "board/" : "today/");
 }
 
 const load = loader(widget, async () => {

@@ -18,8 +18,16 @@ def _trattoria(demo):
     return demo.businesses["trattoria-da-mario"]
 
 
-def test_owner_signs_in_and_lands_on_the_numbers_table(live, demo):
-    page = live.sign_in(*OWNER)
+def _numbers(live, who=OWNER):
+    """Signed in (owners land on Today), then to Numbers through the navigation."""
+    page = live.sign_in(*who)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Numbers").click()
+    expect(page.get_by_role("heading", name="Phone numbers")).to_be_visible()
+    return page
+
+
+def test_owner_signs_in_and_opens_the_numbers_table(live, demo):
+    page = _numbers(live)
     business = _trattoria(demo)
     expect(page).to_have_url(re.compile(rf"/app/b/{business.pk}/numbers/$"))
     expect(page.get_by_role("heading", name="Phone numbers")).to_be_visible()
@@ -36,7 +44,7 @@ def test_owner_signs_in_and_lands_on_the_numbers_table(live, demo):
 
 
 def test_owner_edits_the_orders_greeting_and_sees_it_in_the_effective_config(live, demo):
-    page = live.sign_in(*OWNER)
+    page = _numbers(live)
     page.locator("tr[data-number='+390551234567']").get_by_role("link", name="Edit").click()
     expect(page.get_by_role("heading", name=re.compile("Orders"))).to_be_visible()
     greeting = page.get_by_label("Greeting")
@@ -79,7 +87,7 @@ def test_a_refused_change_shows_the_reason_next_to_the_field_and_saves_nothing(l
 
 
 def test_live_calls_update_without_a_reload(live, demo, make_live_call):
-    page = live.sign_in(*OWNER)
+    page = _numbers(live)
     orders = page.locator("tr[data-number='+390551234567']")
     expect(orders).to_contain_text("0 of 2")
     number = SipNumber.objects.get(number="+390551234567")
@@ -128,6 +136,7 @@ def test_times_are_shown_in_the_business_zone_not_the_browser_one(live, demo):
     page.get_by_label("Nome utente o indirizzo e-mail").fill(OWNER[0])
     page.get_by_label("Password").fill(OWNER[1])
     page.get_by_role("button", name="Accedi").click()
+    page.get_by_role("navigation", name="Principale").get_by_role("link", name="Numeri").click()
     updated = page.locator("[data-updated]")
     expect(updated).to_contain_text("Aggiornato alle")
     now = datetime.now(ZoneInfo("America/New_York"))

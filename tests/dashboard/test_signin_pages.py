@@ -64,14 +64,16 @@ def test_a_member_of_two_businesses_switches_between_them(live, demo):
     expect(page.get_by_role("link", name="Trattoria Da Mario")).to_be_visible()  # the chooser
     screenshot(page, "choose-business")
     page.get_by_role("link", name="Sushi Zen").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Numbers").click()
     expect(page.locator("tr[data-number='+390557654321']")).to_be_visible()
-    page.get_by_label("Business").select_option(label="Trattoria Da Mario")
+    page.get_by_label("Business").select_option(label="Trattoria Da Mario")  # the same page, the other business
     expect(page).to_have_url(re.compile(rf"/app/b/{trattoria.pk}/numbers/$"))
     expect(page.locator("tr[data-number='+390551234567']")).to_be_visible()
 
 
 def test_the_dashboard_speaks_italian(live, demo):
     page = live.sign_in("owner-trattoria", "panbot-dev-owner-trattoria")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Numbers").click()
     page.get_by_label("Language").select_option("it")
     expect(page.get_by_role("heading", name="Numeri di telefono")).to_be_visible()
     expect(page.locator("tr[data-number='+390551234567']")).to_contain_text("Attivo")
