@@ -39,4 +39,5 @@ form.addEventListener("submit", async (event) => {
     form.password.select();
   }
 });
+button.disabled = false; // the page is ready: signing in goes through this script only
 form.username.focus();

@@ -60,3 +60,10 @@ def test_every_dashboard_sentence_has_an_italian_translation():
     untranslated = [e for e in entries if 'msgstr ""' in e.splitlines()[-1] and "#, fuzzy" not in e]
     assert untranslated == []
     assert "#, fuzzy" not in po
+
+
+def test_the_sign_in_form_cannot_put_a_password_in_a_url(client):
+    """Before its script runs, the form posts (never GET) and its button is disabled."""
+    html = client.get(reverse("dashboard:signin")).content.decode()
+    assert 'data-widget="signin" method="post"' in html
+    assert "button-wide\" disabled>" in html
