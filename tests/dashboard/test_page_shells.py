@@ -66,4 +66,4 @@ def test_the_sign_in_form_cannot_put_a_password_in_a_url(client):
     """Before its script runs, the form posts (never GET) and its button is disabled."""
     html = client.get(reverse("dashboard:signin")).content.decode()
     assert 'data-widget="signin" method="post"' in html
-    assert "button-wide\" disabled>" in html
+    assert 'button-wide" disabled>' in html
