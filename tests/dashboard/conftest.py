@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -121,11 +122,33 @@ def screenshot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
+def _wait_until_the_server_is_quiet(timeout: float = 10.0) -> None:
+    """Wait for the live server's queries in flight (a closing page's last request, a feed socket's
+    disconnect) to finish: flushing the tables under them can deadlock with their locks."""
+    from django.db import connection
+
+    deadline = time.monotonic() + timeout
+    quiet_since = None
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'"
+            )
+            busy = cursor.fetchone()[0] > 0
+            now = time.monotonic()
+            quiet_since = None if busy else (quiet_since or now)
+            if quiet_since is not None and now - quiet_since >= 0.3:  # quiet, and not only for an instant
+                return
+            time.sleep(0.05)
+
+
 @pytest.fixture
 def live(live_server_url, chromium, transactional_db) -> Iterator[Live]:
     yield Live(url=live_server_url, browser=chromium)
     for context in list(chromium.contexts):
         context.close()
+    _wait_until_the_server_is_quiet()  # before transactional_db flushes the tables
 
 
 @pytest.fixture
