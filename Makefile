@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format migrate worker beat clean
+.PHONY: run test install lint format migrate worker beat clean messages
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "PanBot needs Python 3.11 or newer (set PYTHON=...).")'
@@ -13,7 +13,15 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-install: $(STAMP)
+# The dashboard's compiled translations (gettext's msgfmt; .ci/run installs it when missing).
+MO := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
+%.mo: %.po
+	@command -v msgfmt >/dev/null || { echo "msgfmt is missing: install gettext (apt-get install gettext; brew install gettext)"; exit 1; }
+	msgfmt --check -o $@ $<
+
+messages: $(MO)
+
+install: $(STAMP) $(MO)
 
 # Embedded default unless DATABASE_URL / REDIS_URL are set: SQLite, in-memory channel layer, eager Celery.
 run: install

@@ -67,6 +67,8 @@ class MembershipInfo(TypedDict):
     business_id: int
     business_name: str
     role: str
+    timezone: str
+    currency: str
 
 
 class Profile(TypedDict):
@@ -99,6 +101,8 @@ def user_profile(user_id: object) -> Profile | None:
             "memberships__business_id",
             "memberships__business__name",
             "memberships__role",
+            "memberships__business__timezone",
+            "memberships__business__currency",
         )
     )
     if not rows:
@@ -112,8 +116,8 @@ def user_profile(user_id: object) -> Profile | None:
         last_name=last_name,
         stakeholder=is_staff,
         memberships=[
-            MembershipInfo(business_id=business_id, business_name=name, role=role)
-            for *_, business_id, name, role in rows
+            MembershipInfo(business_id=business_id, business_name=name, role=role, timezone=tz, currency=currency)
+            for *_, business_id, name, role, tz, currency in rows
             if business_id is not None
         ],
     )

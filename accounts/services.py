@@ -160,6 +160,26 @@ def _rotate(claims: RefreshClaims) -> TokenPair | AuthenticationRefused:
     return _issue(access)
 
 
+def access_token_for_session(*, refresh: str) -> str:
+    """An access token for a refresh token that stays usable (the dashboard's cookie session; not rotated).
+
+    Refused (AuthenticationRefused) exactly when `tokens_refresh` would refuse it: invalid or expired,
+    the user gone or inactive, revoked (token_version), logged out or already used. It does not use the
+    token up: a page load whose answer is lost (navigation, a kitchen tablet's Wi-Fi) must not look like a
+    stolen token and end every session of the user, as a rotated token sent twice does. Two queries.
+    """
+    claims = decode_refresh_token(refresh)
+    access = user_access(claims["user_id"])
+    if access is None or not access.is_active:
+        raise AuthenticationRefused("This account is no longer active.", code="user_inactive")
+    if access.token_version != claims["token_version"]:
+        raise AuthenticationRefused("This session was ended; log in again.", code="token_revoked")
+    usable = OutstandingToken.objects.filter(jti=claims["jti"], blacklistedtoken__isnull=True).exists()
+    if not usable:
+        raise AuthenticationRefused("This session was ended; log in again.", code="token_not_valid")
+    return mint_access_token(access)
+
+
 @transaction.atomic
 def refresh_token_revoke(*, refresh: str) -> None:
     """Log out: the refresh token can no longer be used (idempotent). Raises AuthenticationRefused for a bad token."""

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 from panbot.api.views import api_not_found
 from panbot.views import healthz
@@ -11,6 +12,9 @@ urlpatterns = [
     path("api/v1/", include("panbot.api.urls")),
     re_path(r"^api/", api_not_found),  # other versions, /api/ itself: JSON even with DEBUG on
     path("healthz", healthz, name="healthz"),
+    path("app/", include("dashboard.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the dashboard's language switch
+    path("", RedirectView.as_view(pattern_name="dashboard:home"), name="root"),
 ]
 
 # Django's error pages, as JSON under /api/ (with DEBUG off; DEBUG shows its technical pages).

@@ -34,6 +34,8 @@ class MembershipOutput(serializers.Serializer):
     business_id = serializers.IntegerField()
     business_name = serializers.CharField()
     role = serializers.ChoiceField(choices=Membership.Role.choices)
+    timezone = serializers.CharField(help_text="The business's IANA time zone: its times are shown in it.")
+    currency = serializers.CharField(help_text="The business's ISO 4217 currency.")
 
 
 class MeOutput(serializers.Serializer):

@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "reservations",
     "printing",
     "analytics",
+    "dashboard",  # the owners' and staff's web pages: shells served here, data from /api/v1/ and the feed
     "admin_portal",  # last: replaces django.contrib.auth's User admin
 ]
 
@@ -259,6 +260,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "flush-expired-tokens": {"task": "accounts.tasks.flush_expired_tokens", "schedule": 24 * 3600.0},
     # The outbox keeps EVENT_RETENTION_HOURS of events for resuming feeds; older ones go, in batches.
     "prune-events": {"task": "panbot.tasks.prune_events", "schedule": 3600.0, "options": {"expires": 3600.0}},
+    # New orders nobody accepted or rejected within ORDER_ACK_ALERT_SECONDS: order.unacknowledged, once each.
+    "flag-unacknowledged-orders": {
+        "task": "orders.tasks.flag_unacknowledged_orders",
+        "schedule": 10.0,
+        "options": {"expires": 10.0},
+    },
 }
 
 # --- Auth -------------------------------------------------------------------------
@@ -346,6 +353,10 @@ LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# The dashboard's languages (the API and the admin stay in English). Catalogues: locale/<lang>/, compiled
+# by `make messages` (make run and make test do it).
+LANGUAGES = [("en", "English"), ("it", "Italiano")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 
 # --- Static -------------------------------------------------------------------------
 STATIC_URL = "static/"
@@ -364,12 +375,20 @@ STORAGES = {
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if _bool("BEHIND_TLS_PROXY", True) else None
 SECURE_SSL_REDIRECT = _bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SESSION_COOKIE_SECURE = not DEBUG
+# The dashboard's refresh-token cookie (dashboard/session.py): HttpOnly, SameSite=Strict, sent only to its
+# own endpoints' path, and Secure unless DEBUG (local HTTP).
+DASHBOARD_REFRESH_COOKIE_SECURE = _bool("DASHBOARD_REFRESH_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_HSTS_SECONDS = _int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0, maximum=63072000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
 SECURE_HSTS_PRELOAD = _bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# --- Dashboard ------------------------------------------------------------------------
+# The order board: a new order nobody accepts or rejects within this many seconds escalates (the alert
+# repeats, the card turns red).
+ORDER_ACK_ALERT_SECONDS = _int("ORDER_ACK_ALERT_SECONDS", 90, minimum=10, maximum=3600)
 
 # --- Telephony ------------------------------------------------------------------------
 # CALL_LEASE_SECONDS and CALL_REAPER_SECONDS are read with Celery's settings (the reaper's schedule).

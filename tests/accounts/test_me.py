@@ -10,9 +10,9 @@ from restaurants.models import Membership
 pytestmark = pytest.mark.django_db
 
 
-def test_me_lists_memberships_with_business_names(world, make_business):
+def test_me_lists_memberships_with_business_names_zones_and_currencies(world, make_business):
     manager = world.users["manager"]
-    other = make_business("Antica Pizzeria")
+    other = make_business("Antica Pizzeria", timezone="Europe/London", currency="GBP")
     restaurant_services.membership_set(business=other, user=manager, role=Membership.Role.STAFF)
     response = world.client("manager").get("/api/v1/me/")
     assert response.status_code == 200
@@ -20,9 +20,21 @@ def test_me_lists_memberships_with_business_names(world, make_business):
     assert body["id"] == manager.pk
     assert body["username"] == manager.username
     assert body["stakeholder"] is False
-    assert body["memberships"] == [  # by business name
-        {"business_id": other.pk, "business_name": "Antica Pizzeria", "role": "staff"},
-        {"business_id": world.own.business.pk, "business_name": "Trattoria Da Mario", "role": "manager"},
+    assert body["memberships"] == [  # by business name; times and money are shown in the business's own
+        {
+            "business_id": other.pk,
+            "business_name": "Antica Pizzeria",
+            "role": "staff",
+            "timezone": "Europe/London",
+            "currency": "GBP",
+        },
+        {
+            "business_id": world.own.business.pk,
+            "business_name": "Trattoria Da Mario",
+            "role": "manager",
+            "timezone": world.own.business.timezone,
+            "currency": world.own.business.currency,
+        },
     ]
 
 

@@ -1,0 +1,97 @@
+"""Page shells. They hold no tenant data: each page's script signs in (dashboard/session.py) and reads
+everything it shows from /api/v1/, which decides who may see what. A shell for a business the user does
+not belong to renders like any other and then shows "not found", because the API answers 404."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from dashboard.strings import js_strings
+
+
+class PageView(TemplateView):
+    """A dashboard page in the visitor's language (language cookie, then Accept-Language)."""
+
+    page = ""
+    title = ""
+    http_method_names = ["get", "head"]
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        language = translation.get_language_from_request(request)
+        with translation.override(language):
+            request.LANGUAGE_CODE = language
+            response = super().dispatch(request, *args, **kwargs)
+            if hasattr(response, "render"):
+                response.render()  # inside the override: the template is translated now
+            response.headers.setdefault("Content-Language", language)
+            response.headers["Cache-Control"] = "no-store"
+            return response
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(
+            page=self.page,
+            page_title=self.title,
+            business_id=kwargs.get("business_id"),
+            js_strings=js_strings(),
+            languages=settings.LANGUAGES,
+        )
+        return context
+
+
+class SignInView(PageView):
+    template_name = "dashboard/signin.html"
+    page = "signin"
+
+
+class HomeView(PageView):
+    """Signs in from the cookie and sends the user to their business's first page (or asks which business)."""
+
+    template_name = "dashboard/home.html"
+    page = "home"
+
+
+class BoardView(PageView):
+    """Staff's order board: the live feed's orders by status, alerts for new ones."""
+
+    template_name = "dashboard/board.html"
+    page = "board"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(
+            ack_seconds=settings.ORDER_ACK_ALERT_SECONDS,
+            columns=[
+                ("new", _("New")),
+                ("accepted", _("Accepted")),
+                ("preparing", _("Preparing")),
+                ("ready", _("Ready")),
+            ],
+            reject_reasons=[_("Too busy right now"), _("An item is not available"), _("We are closing")],
+            **kwargs,
+        )
+
+
+class TodayView(PageView):
+    template_name = "dashboard/today.html"
+    page = "today"
+
+
+class MenuView(PageView):
+    template_name = "dashboard/menu.html"
+    page = "menu"
+
+
+class NumbersView(PageView):
+    template_name = "dashboard/numbers.html"
+    page = "numbers"
+
+
+class NumberDetailView(PageView):
+    template_name = "dashboard/number_detail.html"
+    page = "numbers"

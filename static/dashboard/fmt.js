@@ -1,0 +1,23 @@
+// Times in the business's zone, money in its currency, in the page's language.
+import { language } from "./i18n.js";
+
+export function time(iso, timeZone, options = { hour: "2-digit", minute: "2-digit" }) {
+  return new Intl.DateTimeFormat(language, { timeZone, ...options }).format(new Date(iso));
+}
+
+export function dateTime(iso, timeZone) {
+  return new Intl.DateTimeFormat(language, { timeZone, dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
+}
+
+export function money(amount, currency) {
+  return new Intl.NumberFormat(language, { style: "currency", currency }).format(Number(amount));
+}
+
+export function languageName(code) {
+  try {
+    const name = new Intl.DisplayNames([language], { type: "language" }).of(code);
+    return name ? name.charAt(0).toLocaleUpperCase(language) + name.slice(1) : code;
+  } catch (error) {
+    return code;
+  }
+}
