@@ -13,11 +13,10 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-# The dashboard's compiled translations (gettext's msgfmt; .ci/run installs it when missing).
+# The dashboard's compiled translations, by Babel from the venv (no system gettext needed).
 MO := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
-%.mo: %.po
-	@command -v msgfmt >/dev/null || { echo "msgfmt is missing: install gettext (apt-get install gettext; brew install gettext)"; exit 1; }
-	msgfmt --check -o $@ $<
+%.mo: %.po $(STAMP)
+	$(VENV)/bin/pybabel compile --statistics -i $< -o $@
 
 messages: $(MO)
 
