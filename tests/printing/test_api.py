@@ -97,7 +97,9 @@ def test_staff_reprint_an_order_and_see_its_jobs(world):
     (job,) = response.json()
     assert (job["kind"], job["status"], job["reprint"], job["printer_name"]) == ("kitchen", "queued", True, "Kitchen")
     listed = client.get(order_url + "print-jobs/").json()["results"]
-    assert [j["id"] for j in listed] == [job["id"]]
+    # Newest first: the reprint, then the ticket the order printed by itself when it was placed.
+    assert [(j["id"], j["reprint"]) for j in listed][0] == (job["id"], True)
+    assert [j["reprint"] for j in listed] == [True, False]
 
 
 def test_a_reprint_on_another_business_printer_is_refused_as_unknown(world):

@@ -24,7 +24,7 @@ SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "simulate" / "order_p
 @pytest.fixture
 def demo_staff(settings, at):
     settings.DEBUG = True
-    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", "--no-calls", stdout=io.StringIO())  # the demo's past calls placed orders too
     settings.DEBUG = False
     at(2026, 6, 13, 19, 30)  # Saturday evening in Florence: the trattoria is open
     membership = Membership.objects.select_related("business", "user").get(
