@@ -6,7 +6,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import Q
+
+from accounts.selectors import user_by_login
 
 
 class UsernameOrEmailBackend(ModelBackend):
@@ -20,10 +21,7 @@ class UsernameOrEmailBackend(ModelBackend):
         login = username if username is not None else kwargs.get(User.USERNAME_FIELD)
         if not login or password is None:
             return None
-        candidates = list(User._default_manager.filter(Q(username=login) | Q(email__iexact=login))[:3])
-        user = next((u for u in candidates if u.username == login), None)
-        if user is None and len(candidates) == 1 and "@" in login:
-            user = candidates[0]
+        user = user_by_login(login, active_only=False)  # an inactive user is refused below, after the check
         if user is None:
             User().set_password(password)  # as long as a real check, so timing does not tell who exists
             return None

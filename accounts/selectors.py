@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 
 from panbot.inputs import as_id
 
@@ -43,6 +44,23 @@ def user_access(user_id: object) -> UserAccess | None:
         token_version=version or 0,
         memberships={str(business_id): role for *_, business_id, role in rows if business_id is not None},
     )
+
+
+def user_by_login(login: object, *, active_only: bool = True) -> Any | None:
+    """The user a login names: a username (exact) wins over an e-mail address (case-insensitive).
+
+    None when nobody matches, when an e-mail address is shared by several users (it names no
+    one), and, with `active_only`, when the user is inactive.
+    """
+    if not isinstance(login, str) or not login:
+        return None
+    candidates = list(get_user_model()._default_manager.filter(Q(username=login) | Q(email__iexact=login))[:3])
+    user = next((u for u in candidates if u.username == login), None)
+    if user is None and len(candidates) == 1 and "@" in login:
+        user = candidates[0]
+    if user is not None and active_only and not user.is_active:
+        return None
+    return user
 
 
 class MembershipInfo(TypedDict):

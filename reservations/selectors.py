@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from panbot.errors import ErrorCollector
 from panbot.inputs import as_id
-from panbot.phone import to_e164
+from panbot.phone import INVALID_MESSAGE, to_e164
 from reservations.availability import SlotPlanner
-from reservations.models import Reservation, ReservationSettings
+from reservations.models import Reservation, ReservationSettings, ReservationStatusChange
 from restaurants.models import Business
-from restaurants.schedule import in_range, plural, wall_clock
+from restaurants.schedule import OUT_OF_RANGE, in_range, plural, wall_clock
 
 CALLER_RESERVATIONS_LIMIT = 10
 NOT_A_DAY = "Tell us the day for the booking."
@@ -110,3 +112,45 @@ def reservation_get(business: Business, reservation_id: int) -> Reservation | No
     """The booking `reservation_id` of `business`, or None (another business's, or an id that is not an int)."""
     pk = as_id(reservation_id)
     return Reservation.objects.filter(business=business, pk=pk).first() if pk is not None else None
+
+
+# --- The owners' API ---------------------------------------------------------------------------
+
+
+def reservations_for_business(
+    business: Business, *, day: date | None = None, status: str | None = None, phone: str | None = None
+) -> QuerySet[Reservation]:
+    """The business's bookings, soonest first: starting on local `day`, in `status`, by `phone` (any format).
+
+    Raises ValidationError (keyed by filter) for a phone number that is not one or a day at the
+    ends of Python's calendar.
+    """
+    errors = ErrorCollector()
+    query = Reservation.objects.filter(business=business)
+    if day is not None:
+        if in_range(day):
+            tz = business.tz
+            query = query.filter(
+                starts_at__gte=wall_clock(day, time(0), tz),
+                starts_at__lt=wall_clock(day + timedelta(days=1), time(0), tz),
+            )
+        else:
+            errors.add("day", OUT_OF_RANGE)
+    if status:
+        query = query.filter(status=status)
+    if phone:
+        e164 = to_e164(phone)
+        if e164 is None:
+            region = django_settings.PHONE_DEFAULT_REGION
+            errors.add("phone", INVALID_MESSAGE.format(region=region), code="invalid_phone")
+        query = query.filter(phone=e164)
+    errors.raise_if_any()
+    return query
+
+
+def reservations_with_history(business_id: int) -> QuerySet[Reservation]:
+    """The business's bookings, each with its status history (who changed it, when, why) prefetched."""
+    history = ReservationStatusChange.objects.select_related("changed_by").order_by("created_at", "id")
+    return Reservation.objects.filter(business_id=business_id).prefetch_related(
+        Prefetch("status_changes", queryset=history)
+    )

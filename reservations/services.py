@@ -7,9 +7,11 @@ previous one took; bookings of different businesses never wait for each other.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -289,3 +291,29 @@ def reservation_settings_save(*, settings: ReservationSettings) -> ReservationSe
     settings.full_clean()
     settings.save()
     return settings
+
+
+RESERVATION_SETTINGS_EDITABLE = (
+    "accepting_reservations", "slot_minutes", "seats_per_slot", "max_party_size", "dining_minutes", "lead_minutes",
+    "horizon_days", "last_seating_minutes", "auto_confirm",
+)  # fmt: skip
+
+
+@transaction.atomic
+def reservation_settings_update(*, business: Business, changes: Mapping[str, Any]) -> ReservationSettings:
+    """Change how `business` takes bookings (only the fields given). Raises ValidationError.
+
+    A business without settings takes no bookings: its first change creates them, still not
+    accepting bookings unless the change says so. The row is locked like a booking locks it,
+    so a booking sees the rules before or after the change, never half of it. Bookings already
+    made keep their times and seats.
+    """
+    refused = sorted(set(changes) - set(RESERVATION_SETTINGS_EDITABLE))
+    if refused:
+        raise ValidationError({name: ["This field cannot be changed here."] for name in refused})
+    ReservationSettings.objects.get_or_create(business=business, defaults={"accepting_reservations": False})
+    settings = _lock_settings(business)
+    assert settings is not None  # noqa: S101 (created above)
+    for name, value in changes.items():
+        setattr(settings, name, value)
+    return reservation_settings_save(settings=settings)

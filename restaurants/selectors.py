@@ -15,7 +15,7 @@ from rapidfuzz import fuzz, process
 
 from panbot.phone import format_international
 from panbot.text import fold
-from restaurants.models import Business, FaqEntry, Membership
+from restaurants.models import Business, Closure, FaqEntry, Membership, OpeningHours
 from restaurants.schedule import OUT_OF_RANGE, Period, Schedule, day_name, in_range, spoken_when
 
 # How far ahead "next opening" looks: a fortnight covers weekly hours plus a holiday closure.
@@ -220,3 +220,21 @@ def faq_search(business: Business, query: str, *, limit: int = 3) -> list[FaqEnt
 def faq_entries_for_business(business_id: int) -> QuerySet[FaqEntry]:
     """All the business's FAQ entries, active or not (the API lists them for editing)."""
     return FaqEntry.objects.filter(business_id=business_id)
+
+
+# --- The owners' API ---------------------------------------------------------------------------
+
+
+def business_members(business_id: int) -> QuerySet[Membership]:
+    """The business's memberships with their users (one query for a page)."""
+    return Membership.objects.filter(business_id=business_id).select_related("user")
+
+
+def business_hours(business_id: int) -> list[OpeningHours]:
+    """The business's weekly opening periods, Monday first."""
+    return list(OpeningHours.objects.filter(business_id=business_id).order_by("weekday", "opens_at"))
+
+
+def business_closures(business_id: int) -> QuerySet[Closure]:
+    """The business's whole-day closures."""
+    return Closure.objects.filter(business_id=business_id)

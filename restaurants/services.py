@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from accounts.selectors import user_by_login
 from accounts.services import token_version_bump
 from panbot.errors import NotFound
 from panbot.inputs import as_id
@@ -21,6 +22,35 @@ def business_save(*, business: Business) -> Business:
     business.full_clean()
     business.save()
     return business
+
+
+# What the business's owners and managers may change themselves; the rest (slug, active flag, call
+# limit, currency) is the platform's, set in the admin.
+MEMBER_EDITABLE = (
+    "name", "address", "public_phone", "timezone", "default_language", "other_languages", "agent_greeting",
+    "agent_system_prompt", "agent_voice", "max_call_minutes", "overflow_action", "overflow_message",
+    "transfer_number",
+)  # fmt: skip
+
+
+@transaction.atomic
+def business_update(*, business: Business, changes: Mapping[str, Any]) -> Business:
+    """Change the profile and agent defaults of `business` (only MEMBER_EDITABLE fields). Raises ValidationError.
+
+    Validated as the admin validates a business (time zone, languages, lengths, phone numbers,
+    a transfer number for transfer on overflow). Only the fields sent are written.
+    """
+    refused = sorted(set(changes) - set(MEMBER_EDITABLE))
+    if refused:
+        raise ValidationError({name: ["This field cannot be changed here."] for name in refused})
+    if not changes:
+        return business
+    locked = Business.objects.select_for_update().get(pk=business.pk)
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    locked.full_clean()  # also turns a typed phone number into E.164
+    locked.save(update_fields=[*changes, "updated_at"])
+    return locked
 
 
 # A membership change revokes the user's refresh tokens (accounts.services.token_version_bump) when
@@ -59,6 +89,78 @@ def membership_save(*, membership: Membership) -> Membership:
     return membership
 
 
+LAST_OWNER = "A business needs at least one owner: make someone else an owner first."
+NO_SUCH_USER = "No active user has this username or e-mail address."
+NOT_A_MEMBER = "We could not find that member."
+
+
+def _member_row(business: Business, user_id: Any) -> tuple[Membership, set[int]]:
+    """The member's row and the business's owners (user ids), all locked; NotFound for a non-member.
+
+    The owner rows are locked first, in one order, then the member's: two owners demoting each
+    other at once wait for one another (no deadlock) and the second sees the first's change.
+    """
+    owners = set(
+        Membership.objects.select_for_update()
+        .filter(business=business, role=Membership.Role.OWNER)
+        .order_by("pk")
+        .values_list("user_id", flat=True)
+    )
+    pk = as_id(user_id)
+    membership = Membership.objects.select_for_update().filter(business=business, user_id=pk).first() if pk else None
+    if membership is None:
+        raise NotFound({"user_id": [NOT_A_MEMBER]})
+    return membership, owners
+
+
+def _keep_an_owner(membership: Membership, owners: set[int], role: str | None) -> None:
+    """Refuse to take the owner role (`role` None: the membership) from the business's last owner."""
+    if membership.role == Membership.Role.OWNER and role != Membership.Role.OWNER and owners <= {membership.user_id}:
+        raise ValidationError({"role": [ValidationError(LAST_OWNER, code="last_owner")]})
+
+
+@transaction.atomic
+def member_add(*, business: Business, login: str, role: str) -> Membership:
+    """Make an existing active user (by username or e-mail address) a member of `business` with `role`.
+
+    Raises ValidationError: no such user (said the same for an unknown, inactive or ambiguous
+    login: nobody learns who has an account), already a member, an unknown role. Revokes
+    nothing: the user's next refresh brings the new membership.
+    """
+    Membership(role=role).clean_fields(exclude=["user", "business"])
+    user = user_by_login(login)
+    if user is None:
+        raise ValidationError({"user": [ValidationError(NO_SUCH_USER, code="no_such_user")]})
+    if Membership.objects.filter(business=business, user=user).exists():
+        already = ValidationError("This user is already a member; change their role instead.", code="already_member")
+        raise ValidationError({"user": [already]})
+    return membership_set(business=business, user=user, role=role)
+
+
+@transaction.atomic
+def member_role_set(*, business: Business, user_id: Any, role: str) -> Membership:
+    """Change a member's role (their refresh tokens stop working); the last owner stays an owner.
+
+    Raises NotFound for a user who is not a member, ValidationError for an unknown role or the
+    last owner's demotion.
+    """
+    Membership(role=role).clean_fields(exclude=["user", "business"])
+    membership, owners = _member_row(business, user_id)
+    _keep_an_owner(membership, owners, role)
+    return membership_set(business=business, user=membership.user, role=role)
+
+
+@transaction.atomic
+def member_remove(*, business: Business, user_id: Any) -> None:
+    """Take a member out of `business` (their refresh tokens stop working); never its last owner.
+
+    Raises NotFound for a user who is not a member, ValidationError for the last owner.
+    """
+    membership, owners = _member_row(business, user_id)
+    _keep_an_owner(membership, owners, None)
+    membership_remove(membership=membership)
+
+
 @transaction.atomic
 def membership_remove(*, membership: Membership) -> None:
     """Take the user out of the business; their refresh tokens stop working."""
@@ -94,11 +196,17 @@ def validate_hours(periods: Iterable[tuple[int, time, time]]) -> None:
         raise ValidationError(errors, code="overlapping_hours")
 
 
+EMPTY_PERIOD = "A period must close at another time than it opens (a close before the open runs past midnight)."
+
+
 def _hours_row(business: Business, period: Any) -> OpeningHours:
     if not isinstance(period, list | tuple) or len(period) != 3:
         raise ValidationError({"periods": ["Give each period as a weekday, an opening time and a closing time."]})
     row = OpeningHours(business=business, weekday=period[0], opens_at=period[1], closes_at=period[2])
-    row.full_clean(exclude=["business"], validate_unique=False)  # also reads "12:00" as a time
+    # Also reads "12:00" as a time. The row's constraints are said below, in words, not by name.
+    row.full_clean(exclude=["business"], validate_unique=False, validate_constraints=False)
+    if row.opens_at == row.closes_at:
+        raise ValidationError({"closes_at": [EMPTY_PERIOD]})
     return row
 
 

@@ -17,6 +17,7 @@ from orders.services.menu import (
     modifier_set_available,
     modifier_update,
     order_settings_save,
+    order_settings_update,
 )
 from orders.services.placing import (
     OrderLineInput,
@@ -50,5 +51,6 @@ __all__ = [
     "order_place",
     "order_review",
     "order_settings_save",
+    "order_settings_update",
     "order_transition",
 ]

@@ -215,3 +215,23 @@ def order_settings_save(*, settings: OrderSettings) -> OrderSettings:
     settings.full_clean()
     settings.save()
     return settings
+
+
+ORDER_SETTINGS_EDITABLE = ("accepting_orders", "lead_time_minutes", "max_quantity_per_line", "max_days_ahead")
+
+
+@transaction.atomic
+def order_settings_update(*, business: Business, changes: Mapping[str, Any]) -> OrderSettings:
+    """Change how `business` takes phone orders (only the fields given). Raises ValidationError.
+
+    A business without settings takes no orders: its first change creates them, still not
+    accepting orders unless the change says so. The row is locked while it changes.
+    """
+    refused = sorted(set(changes) - set(ORDER_SETTINGS_EDITABLE))
+    if refused:
+        raise ValidationError({name: ["This field cannot be changed here."] for name in refused})
+    OrderSettings.objects.get_or_create(business=business, defaults={"accepting_orders": False})
+    settings = OrderSettings.objects.select_for_update().get(business=business)
+    for name, value in changes.items():
+        setattr(settings, name, value)
+    return order_settings_save(settings=settings)

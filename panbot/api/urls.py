@@ -16,6 +16,8 @@ urlpatterns = [
     path("", include("telephony.api.urls")),
     path("", include("orders.api.urls")),
     path("", include("restaurants.api.faq")),
+    path("", include("restaurants.api.urls")),
+    path("", include("reservations.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     # Last: an unknown URL under /api/ is a JSON 404 even with DEBUG on (Django's page is HTML).

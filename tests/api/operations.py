@@ -30,6 +30,10 @@ PATH_OBJECTS: dict[str, str] = {
     "group_id": "modifier_group",
     "modifier_id": "modifier",
     "entry_id": "faq_entry",
+    # Business settings, reservations, members
+    "closure_id": "closure",
+    "user_id": "member",
+    "reservation_id": "reservation",
 }
 
 

@@ -14,14 +14,17 @@ JSON with "detail" and "code".
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import pytest
+from django.contrib.auth import get_user_model
 
+from restaurants.models import Business
 from tests.api.operations import METHODS, is_tenant, operation, operations, path_params, schema, url
-from tests.api.world import PASSWORD, PERSONAS, World
+from tests.api.world import PASSWORD, PERSONAS, World, evening, take_bookings
 
 pytestmark = pytest.mark.django_db
 
@@ -65,6 +68,22 @@ def login(caller: Caller) -> dict:
 
 def refresh(caller: Caller) -> dict:
     return {"refresh": caller.refresh or "not-a-token"}
+
+
+def phone_booking(caller: Caller) -> dict:
+    """A bookable table three days ahead; the caller's business (if any) is made to take bookings first."""
+    for business in Business.objects.filter(memberships__user=caller.user) if caller.user else ():
+        take_bookings(business)
+    return {"starts_at": f"{evening(3):%Y-%m-%dT%H:%M}", "party_size": 2, "name": "Bianchi", "phone": "333 765 4321"}
+
+
+def availability_query(caller: Caller) -> dict:
+    phone_booking(caller)
+    return {"date": f"{evening(3):%Y-%m-%d}", "party_size": 2}
+
+
+def new_user() -> Any:
+    return get_user_model().objects.create_user(username=f"new-{uuid.uuid4().hex[:8]}", password=PASSWORD)
 
 
 @dataclass(frozen=True)
@@ -139,6 +158,47 @@ MATRIX: dict[str, Row] = {
         MANAGER_WRITE, body={"label": "Front desk", "config_override": {"greeting": "Pronto!"}}
     ),
     **ORDERS_MENU_FAQ,
+    # Business profile and settings: everyone reads; managers and owners change them.
+    "GET /api/v1/businesses/{business_id}/": Row(STAFF_READ),
+    "PATCH /api/v1/businesses/{business_id}/": Row(
+        MANAGER_WRITE, body={"name": "Da Mario", "timezone": "Europe/Rome", "agent_greeting": "Pronto!"}
+    ),
+    "GET /api/v1/businesses/{business_id}/hours/": Row(STAFF_READ),
+    "PUT /api/v1/businesses/{business_id}/hours/": Row(
+        MANAGER_WRITE, body={"periods": [{"weekday": 4, "opens_at": "19:00", "closes_at": "01:00"}]}
+    ),
+    "GET /api/v1/businesses/{business_id}/closures/": Row(STAFF_READ),
+    "POST /api/v1/businesses/{business_id}/closures/": Row(
+        Expect(401, 404, 403, 201, 201, 404), body={"date": "2031-08-15", "reason": "Ferragosto"}
+    ),
+    "DELETE /api/v1/businesses/{business_id}/closures/{closure_id}/": Row(Expect(401, 404, 403, 204, 204, 404)),
+    "GET /api/v1/businesses/{business_id}/order-settings/": Row(STAFF_READ),
+    "PATCH /api/v1/businesses/{business_id}/order-settings/": Row(MANAGER_WRITE, body={"lead_time_minutes": 30}),
+    "GET /api/v1/businesses/{business_id}/reservation-settings/": Row(STAFF_READ),
+    "PATCH /api/v1/businesses/{business_id}/reservation-settings/": Row(
+        MANAGER_WRITE, body={"accepting_reservations": True, "seats_per_slot": 30}
+    ),
+    # Reservations: the staff's.
+    "GET /api/v1/businesses/{business_id}/reservations/": Row(STAFF_READ),
+    "POST /api/v1/businesses/{business_id}/reservations/": Row(
+        Expect(401, 404, 201, 201, 201, 404), body=phone_booking
+    ),
+    "GET /api/v1/businesses/{business_id}/reservations/availability/": Row(STAFF_READ, body=availability_query),
+    "GET /api/v1/businesses/{business_id}/reservations/{reservation_id}/": Row(STAFF_READ),
+    "PATCH /api/v1/businesses/{business_id}/reservations/{reservation_id}/": Row(STAFF_WRITE, body={"party_size": 3}),
+    "POST /api/v1/businesses/{business_id}/reservations/{reservation_id}/cancel/": Row(
+        STAFF_WRITE, body={"reason": "Called to cancel"}
+    ),
+    "POST /api/v1/businesses/{business_id}/reservations/{reservation_id}/transition/": Row(
+        STAFF_WRITE, body={"to_status": "seated"}
+    ),
+    # Members: owners only.
+    "GET /api/v1/businesses/{business_id}/members/": Row(OWNER_ONLY),
+    "POST /api/v1/businesses/{business_id}/members/": Row(
+        Expect(401, 404, 403, 403, 201, 404), body=lambda caller: {"user": new_user().username, "role": "staff"}
+    ),
+    "PATCH /api/v1/businesses/{business_id}/members/{user_id}/": Row(OWNER_ONLY, body={"role": "manager"}),
+    "DELETE /api/v1/businesses/{business_id}/members/{user_id}/": Row(Expect(401, 404, 403, 403, 204, 404)),
 }
 
 

@@ -10,19 +10,23 @@
 from __future__ import annotations
 
 import itertools
+import uuid
 from collections.abc import Callable
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import resolve
 from rest_framework.response import Response
 
 from orders import services as order_services
 from orders.models import MenuCategory, MenuItem, Modifier, ModifierGroup
-from restaurants.models import FaqEntry
+from reservations.models import Reservation
+from restaurants.models import Closure, FaqEntry, Membership
 from tests.api.operations import is_list, is_tenant, needs_token, operations, url
 from tests.api.queries import assert_constant_queries
-from tests.api.world import World
+from tests.api.world import World, evening
 
 pytestmark = pytest.mark.django_db
 
@@ -94,6 +98,41 @@ def add_faq_entries(world: World, make_number, make_live_call) -> Callable[[int]
         for _ in range(n):
             FaqEntry.objects.create(business=world.own.business, question=f"Question {next(counter)}?", answer="Yes.")
 
+
+def add_closures(world: World, *_) -> Callable[[int], None]:
+    days = itertools.count()
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            Closure.objects.create(business=world.own.business, date=date(2032, 1, 1) + timedelta(days=next(days)))
+
+    return add
+
+
+def add_members(world: World, *_) -> Callable[[int], None]:
+    def add(n: int) -> None:
+        for _ in range(n):
+            user = get_user_model().objects.create_user(username=f"crew-{uuid.uuid4().hex[:10]}")
+            Membership.objects.create(user=user, business=world.own.business, role=Membership.Role.STAFF)
+
+    return add
+
+
+def add_reservations(world: World, *_) -> Callable[[int], None]:
+    def add(n: int) -> None:
+        start = evening(3)
+        Reservation.objects.bulk_create(
+            Reservation(
+                business=world.own.business,
+                name=f"Guest {i}",
+                phone="+393331234567",
+                party_size=2,
+                starts_at=start,
+                ends_at=start + timedelta(minutes=90),
+            )
+            for i in range(n)
+        )
+
     return add
 
 
@@ -107,6 +146,10 @@ LIST_ROWS = {
     "GET /api/v1/businesses/{business_id}/menu/modifier-groups/": add_menu_rows("groups"),
     "GET /api/v1/businesses/{business_id}/menu/modifiers/": add_menu_rows("modifiers"),
     "GET /api/v1/businesses/{business_id}/faq/": add_faq_entries,
+    # Business settings, reservations, members
+    "GET /api/v1/businesses/{business_id}/closures/": add_closures,
+    "GET /api/v1/businesses/{business_id}/members/": add_members,
+    "GET /api/v1/businesses/{business_id}/reservations/": add_reservations,
 }
 
 

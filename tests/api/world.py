@@ -13,18 +13,22 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from datetime import time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.contrib.auth import get_user_model
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.services import TokenPair, tokens_issue
 from orders import services as order_services
 from orders.models import MenuCategory, MenuItem, Modifier, ModifierGroup, Order, OrderSettings
+from reservations.models import Reservation, ReservationSettings, ReservationStatus
 from restaurants import services as restaurant_services
-from restaurants.models import Business, FaqEntry, Membership
+from restaurants.models import Business, Closure, FaqEntry, Membership
 from telephony.models import SipNumber
 
 PASSWORD = "pw-for-tests-only"
@@ -96,6 +100,43 @@ class Tenant:
         return FaqEntry.objects.create(
             business=self.business, question="Do you have parking?", answer="Yes, behind the restaurant."
         )
+
+    # --- Business settings, reservations, members ---
+
+    @cached_property
+    def closure(self) -> Closure:
+        return restaurant_services.closure_set(business=self.business, date=date(2031, 12, 25), reason="Christmas")
+
+    @cached_property
+    def member(self) -> Any:
+        """A staff member beside the personas (one a test may demote or remove)."""
+        user = get_user_model().objects.create_user(username=f"member{next(_addresses)}", password=PASSWORD)
+        restaurant_services.membership_set(business=self.business, user=user, role=Membership.Role.STAFF)
+        return user
+
+    @cached_property
+    def reservation(self) -> Reservation:
+        """A confirmed booking for two, three days ahead at 20:00 local, in a business taking bookings."""
+        take_bookings(self.business)
+        return Reservation.objects.create(
+            business=self.business, name="Rossi", phone="+393331234567", party_size=2, starts_at=(start := evening(3)),
+            ends_at=start + timedelta(minutes=90), status=ReservationStatus.CONFIRMED,
+        )  # fmt: skip
+
+
+def evening(days_ahead: int, tz: str = "Europe/Rome") -> datetime:
+    """20:00 local, `days_ahead` days from today (UTC-aware)."""
+    day = timezone.now().astimezone(ZoneInfo(tz)).date() + timedelta(days=days_ahead)
+    return datetime.combine(day, time(20), tzinfo=ZoneInfo(tz))
+
+
+def take_bookings(business: Business) -> None:
+    """Open every day 12:00-23:00 and take bookings (the defaults: 40 seats, up to 8 a party), once."""
+    if not ReservationSettings.objects.filter(business=business).exists():
+        restaurant_services.opening_hours_replace(
+            business=business, periods=[(day, time(12), time(23)) for day in range(7)]
+        )
+        ReservationSettings.objects.create(business=business)
 
 
 class World:

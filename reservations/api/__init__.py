@@ -1,0 +1,1 @@
+"""A business's table bookings, for its staff."""
