@@ -90,3 +90,23 @@ class NumbersView(PageView):
 class NumberDetailView(PageView):
     template_name = "dashboard/number_detail.html"
     page = "numbers"
+
+
+class ReservationsView(PageView):
+    """Staff's day of bookings by time slot: covers, a booking taken by phone, seat / no-show / cancel."""
+
+    template_name = "dashboard/reservations.html"
+    page = "reservations"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(
+            cancel_reasons=[_("The guest called to cancel"), _("Booked by mistake"), _("We cannot seat them")],
+            **kwargs,
+        )
+
+
+class SettingsView(PageView):
+    """Managers' and owners' settings: profile, agent, hours, closures, rules, FAQ; members for owners."""
+
+    template_name = "dashboard/settings.html"
+    page = "settings"
