@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from dashboard.strings import js_strings
+from restaurants.agent_config import LANGUAGE_CHOICES
 
 
 class PageView(TemplateView):
@@ -110,3 +111,18 @@ class SettingsView(PageView):
 
     template_name = "dashboard/settings.html"
     page = "settings"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(
+            agent_languages=[code for code, _label in LANGUAGE_CHOICES],
+            reservation_fields=[
+                ("slot_minutes", _("Booking every (minutes)")),
+                ("seats_per_slot", _("Seats")),
+                ("max_party_size", _("Largest party")),
+                ("dining_minutes", _("A table is kept for (minutes)")),
+                ("lead_minutes", _("Notice needed (minutes)")),
+                ("horizon_days", _("Bookings up to (days ahead)")),
+                ("last_seating_minutes", _("Last booking before closing (minutes)")),
+            ],
+            **kwargs,
+        )

@@ -35,7 +35,7 @@ export function showErrors(form, error) {
         first = first || field;
       }
     }
-    general.unshift(t("save_failed"));
+    general.unshift(first ? t("save_failed") : t("not_saved")); // "highlighted" only when something is
   } else {
     general.push(error && error.status ? error.message : t("offline"));
   }
