@@ -125,7 +125,7 @@ function render() {
           "h2",
           { class: "res-slot-head", id: `slot-${slot.replace(":", "")}` },
           el("span", { class: "res-slot-time", text: time(startsAt, zone) }),
-          el("span", { class: "res-covers", "data-covers": String(arriving), text: t("covers_n", { n: arriving }) }),
+          el("span", { class: "res-covers", "data-covers": String(arriving), text: arriving === 1 ? t("covers_one") : t("covers_n", { n: arriving }) }),
           seats ? el("span", { class: `res-seats ${full ? "live-full" : ""}`, text: t("seats_in_use", { used: inUse, seats }) }) : null,
         ),
         el(

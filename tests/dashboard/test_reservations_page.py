@@ -36,7 +36,7 @@ def test_staff_book_a_party_of_four_see_the_slot_covers_then_cancel_it_and_seat_
 
     staff = live.sign_in("staff-trattoria", "panbot-dev-staff-trattoria")
     staff.get_by_role("navigation", name="Main").get_by_role("link", name="Reservations").click()
-    expect(staff.locator("[data-summary]")).to_contain_text("0 covers")  # today: nothing booked
+    expect(staff.locator("[data-summary]")).to_contain_text("covers: 0")  # today: nothing booked
     other = live.sign_in("owner-trattoria", "panbot-dev-owner-trattoria")
     other.goto(f"/app/b/{business.pk}/reservations/?day={day.isoformat()}")
     staff.get_by_label("Day", exact=True).fill(day.isoformat())
