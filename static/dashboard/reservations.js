@@ -45,8 +45,9 @@ function newKey() {
   return crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
 }
 
-function longDay(iso) {
-  return new Intl.DateTimeFormat(language, { timeZone: "UTC", weekday: "long", day: "numeric", month: "long" }).format(new Date(`${iso}T12:00:00Z`));
+function longDay(iso, capital = true) {
+  const text = new Intl.DateTimeFormat(language, { timeZone: "UTC", weekday: "long", day: "numeric", month: "long" }).format(new Date(`${iso}T12:00:00Z`));
+  return capital ? text.charAt(0).toLocaleUpperCase(language) + text.slice(1) : text; // "lunedì 7 dicembre" may start a line
 }
 
 // The booking's slot on the slot grid from the rules: its key (HH:MM, 24 h, business's zone) and its start.
@@ -166,7 +167,7 @@ async function loadAvailability({ force = false } = {}) {
   const wanted = `${day}/${party}`;
   if (!force && wanted === shownAvailability) return;
   shownAvailability = wanted;
-  form.querySelector("[data-book-day]").textContent = t("booking_for", { day: longDay(day) });
+  form.querySelector("[data-book-day]").textContent = t("booking_for", { day: longDay(day, false) });
   if (!party || party < 1) {
     select.replaceChildren();
     availability.textContent = "";
