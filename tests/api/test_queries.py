@@ -98,6 +98,8 @@ def add_faq_entries(world: World, make_number, make_live_call) -> Callable[[int]
         for _ in range(n):
             FaqEntry.objects.create(business=world.own.business, question=f"Question {next(counter)}?", answer="Yes.")
 
+    return add
+
 
 def add_closures(world: World, *_) -> Callable[[int], None]:
     days = itertools.count()
