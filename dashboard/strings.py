@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 
 def js_strings() -> dict[str, str]:
@@ -67,13 +68,13 @@ def js_strings() -> dict[str, str]:
         "options": _("Options"),
         "empty_menu": _("The menu is empty. A manager adds items."),
         "res_to_confirmed": _("Confirm"),
-        "res_to_seated": _("Seated"),
+        "res_to_seated": pgettext("reservations page", "Seated"),
         "res_to_no_show": _("No-show"),
         "res_to_completed": _("Completed"),
         "res_cancel": _("Cancel…"),
-        "res_status_pending": _("To confirm"),
-        "res_status_confirmed": _("Confirmed"),
-        "res_status_seated": _("Seated"),
+        "res_status_pending": pgettext("reservations page", "To confirm"),
+        "res_status_confirmed": pgettext("reservations page", "Confirmed"),
+        "res_status_seated": pgettext("reservations page", "Seated"),
         "res_status_completed": _("Completed"),
         "res_status_cancelled": _("Cancelled"),
         "res_status_no_show": _("No-show"),
@@ -84,7 +85,7 @@ def js_strings() -> dict[str, str]:
         "res_col_status": _("Status"),
         "actions": _("Actions"),
         "guests_n": _("Guests: %(n)s"),
-        "covers_n": _("%(n)s covers"),
+        "covers_n": pgettext("reservations page", "%(n)s covers"),
         "covers_one": _("1 cover"),
         "seats_in_use": _("%(used)s of %(seats)s seats taken"),
         "bookings_covers": _("Bookings: %(bookings)s · covers: %(covers)s"),
