@@ -23,7 +23,22 @@ def test_owner_edits_hours_adds_a_closure_and_a_member_and_changes_their_role(li
     page = live.sign_in("owner-trattoria", "panbot-dev-owner-trattoria")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Settings").click()
     expect(page.get_by_role("heading", name="Opening hours")).to_be_visible()
-    expect(page.get_by_label("Name", exact=True).first).to_have_value(business.name)
+    profile = page.locator("[data-widget=profile]")
+    expect(profile.get_by_label("Name", exact=True)).to_have_value(business.name)
+
+    # a blank name is refused next to the field; a new address is saved
+    profile.get_by_label("Name", exact=True).fill(" ")
+    profile.get_by_label("Address").fill("Via dei Neri 14, 50122 Firenze")
+    profile.get_by_role("button", name="Save").click()
+    expect(profile.locator("[data-error-for=name]")).not_to_be_empty()
+    expect(profile.get_by_label("Name", exact=True)).to_have_attribute("aria-invalid", "true")
+    business.refresh_from_db()
+    assert business.name == "Trattoria Da Mario" and business.address != "Via dei Neri 14, 50122 Firenze"
+    profile.get_by_label("Name", exact=True).fill("Trattoria Da Mario")
+    profile.get_by_role("button", name="Save").click()
+    expect(profile.locator("[data-save-status]")).to_have_text("Saved.")
+    business.refresh_from_db()
+    assert business.address == "Via dei Neri 14, 50122 Firenze"
 
     # Tuesday gets a second dinner on top of the first: refused, on the form, nothing saved
     hours = page.locator("[data-widget=hours]")
