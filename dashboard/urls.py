@@ -15,6 +15,8 @@ urlpatterns = [
     path("b/<int:business_id>/today/", views.TodayView.as_view(), name="today"),
     path("b/<int:business_id>/board/", views.BoardView.as_view(), name="board"),
     path("b/<int:business_id>/menu/", views.MenuView.as_view(), name="menu"),
+    path("b/<int:business_id>/reservations/", views.ReservationsView.as_view(), name="reservations"),
+    path("b/<int:business_id>/settings/", views.SettingsView.as_view(), name="settings"),
     path("b/<int:business_id>/numbers/", views.NumbersView.as_view(), name="numbers"),
     path("b/<int:business_id>/numbers/<int:number_id>/", views.NumberDetailView.as_view(), name="number"),
 ]

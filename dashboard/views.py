@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from dashboard.strings import js_strings
+from restaurants.agent_config import LANGUAGE_CHOICES
 
 
 class PageView(TemplateView):
@@ -95,3 +96,38 @@ class NumbersView(PageView):
 class NumberDetailView(PageView):
     template_name = "dashboard/number_detail.html"
     page = "numbers"
+
+
+class ReservationsView(PageView):
+    """Staff's day of bookings by time slot: covers, a booking taken by phone, seat / no-show / cancel."""
+
+    template_name = "dashboard/reservations.html"
+    page = "reservations"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(
+            cancel_reasons=[_("The guest called to cancel"), _("Booked by mistake"), _("We cannot seat them")],
+            **kwargs,
+        )
+
+
+class SettingsView(PageView):
+    """Managers' and owners' settings: profile, agent, hours, closures, rules, FAQ; members for owners."""
+
+    template_name = "dashboard/settings.html"
+    page = "settings"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(
+            agent_languages=[code for code, _label in LANGUAGE_CHOICES],
+            reservation_fields=[
+                ("slot_minutes", _("Booking every (minutes)")),
+                ("seats_per_slot", _("Seats")),
+                ("max_party_size", _("Largest party")),
+                ("dining_minutes", _("A table is kept for (minutes)")),
+                ("lead_minutes", _("Notice needed (minutes)")),
+                ("horizon_days", _("Bookings up to (days ahead)")),
+                ("last_seating_minutes", _("Last booking before closing (minutes)")),
+            ],
+            **kwargs,
+        )
