@@ -61,6 +61,7 @@ from asgiref.sync import sync_to_async  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import close_old_connections, connection, connections, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from own_database import own_database  # noqa: E402  (bench/, the script's folder)
 
 from panbot.events import emit  # noqa: E402
 from restaurants.models import Business  # noqa: E402
@@ -417,19 +418,8 @@ def main() -> None:
 
         panbot.events._push = lambda message: None
 
-    creation = connection.creation
-    bench_name = f"{settings.DATABASES['default']['NAME']}_bench"
-    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = bench_name
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = bench_name
-    original_name = connection.settings_dict["NAME"]
-    print(f"creating and migrating database {bench_name} ...", flush=True)
-    creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    try:
+    with own_database("_bench"):
         run(options)
-    finally:
-        connections.close_all()
-        creation.destroy_test_db(original_name, verbosity=0)
-        print(f"dropped {bench_name}")
 
 
 def run(options: argparse.Namespace) -> None:

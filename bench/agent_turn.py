@@ -44,7 +44,8 @@ import django
 django.setup()
 
 from django.conf import settings  # noqa: E402
-from django.db import connection, connections  # noqa: E402
+from django.db import connection  # noqa: E402
+from own_database import own_database  # noqa: E402  (bench/, the script's folder)
 from rapidfuzz import fuzz, process  # noqa: E402
 
 from orders.models import MenuItem, OrderSettings  # noqa: E402
@@ -243,19 +244,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--repeat", type=int, default=50, help="runs of each lookup per phrasing (default: 50)")
     options = parser.parse_args()
-    creation = connection.creation
-    bench_name = f"{settings.DATABASES['default']['NAME']}_agentbench"
-    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = bench_name
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = bench_name
-    original_name = connection.settings_dict["NAME"]
-    print(f"creating and migrating database {bench_name} ...", flush=True)
-    creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    try:
+    with own_database("_agentbench"):
         run(options)
-    finally:
-        connections.close_all()
-        creation.destroy_test_db(original_name, verbosity=0)
-        print(f"dropped {bench_name}")
 
 
 if __name__ == "__main__":

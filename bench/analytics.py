@@ -46,8 +46,8 @@ import django
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
-from django.db import connection, connections  # noqa: E402
+from django.db import connection  # noqa: E402
+from own_database import own_database  # noqa: E402  (bench/, the script's folder)
 
 from analytics import sql  # noqa: E402
 from analytics.selectors import (  # noqa: E402
@@ -295,22 +295,8 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards (to look into it)")
     options = parser.parse_args()
 
-    creation = connection.creation
-    bench_name = f"{settings.DATABASES['default']['NAME']}_bench"
-    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = bench_name
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = bench_name
-    original_name = connection.settings_dict["NAME"]
-    print(f"creating and migrating database {bench_name} ...", flush=True)
-    creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    try:
+    with own_database("_bench", keep=options.keep):
         run(options)
-    finally:
-        connections.close_all()
-        if options.keep:
-            print(f"kept {bench_name}: drop it with dropdb {bench_name}")
-        else:
-            creation.destroy_test_db(original_name, verbosity=0)
-            print(f"dropped {bench_name}")
 
 
 def run(options: argparse.Namespace) -> None:

@@ -62,11 +62,14 @@ import warnings
 import django
 
 django.setup()
+
+from own_database import own_database  # noqa: E402  (bench/, the script's folder)
+
 warnings.filterwarnings("ignore", message="No directory at")  # WhiteNoise: no collectstatic here, no files served
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import connection, connections, reset_queries  # noqa: E402
+from django.db import connection, reset_queries  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import resolve  # noqa: E402
@@ -288,19 +291,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=500, help="timed requests per operation and scheme")
     options = parser.parse_args()
 
-    creation = connection.creation
-    bench_name = f"{settings.DATABASES['default']['NAME']}_benchapi"
-    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = bench_name
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = bench_name
-    original_name = connection.settings_dict["NAME"]
-    print(f"creating and migrating database {bench_name} ...", flush=True)
-    creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    try:
+    with own_database("_benchapi"):
         run(options)
-    finally:
-        connections.close_all()
-        creation.destroy_test_db(original_name, verbosity=0)
-        print(f"dropped {bench_name}")
 
 
 if __name__ == "__main__":

@@ -48,9 +48,9 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, connections, transaction  # noqa: E402
+from own_database import own_database  # noqa: E402  (bench/, the script's folder)
 
 from accounts.selectors import user_access  # noqa: E402
 from accounts.tokens import mint_access_token  # noqa: E402
@@ -302,14 +302,7 @@ def main() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(needed, hard), hard))
     print(f"open files: {resource.getrlimit(resource.RLIMIT_NOFILE)[0]} (needs {needed})", flush=True)
 
-    creation = connection.creation
-    bench_name = f"{settings.DATABASES['default']['NAME']}_feedbench"
-    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = bench_name
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = bench_name
-    original_name = connection.settings_dict["NAME"]
-    print(f"creating and migrating database {bench_name} ...", flush=True)
-    creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    try:
+    with own_database("_feedbench"):
         fixtures = make_businesses(max(1, max(sizes) // PER_BUSINESS))
         print(
             f"PostgreSQL {connection.pg_version // 10000}, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs; "
@@ -337,10 +330,6 @@ def main() -> None:
                 f"{r['deliveries_per_s']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['max_ms']:.1f} | "
                 f"{r['lost']} | {r['duplicated']} | {r['server_closes']} |"
             )
-    finally:
-        connections.close_all()
-        creation.destroy_test_db(original_name, verbosity=0)
-        print(f"dropped {bench_name}")
 
 
 if __name__ == "__main__":

@@ -187,12 +187,12 @@ class CallRecord(models.Model):
     caller_number = models.CharField(max_length=64, blank=True)
     # Who the caller rate limit counts: the caller's E.164 number, or "" for every withheld or
     # unreadable one (one bucket, so varying the garbage never gets past the limit).
-    caller_key = models.CharField(max_length=20, blank=True)
+    caller_key = models.CharField(max_length=20, blank=True, db_default="")  # db_default: raw/COPY inserts
     sip_call_id = models.CharField(max_length=255, unique=True)
     room_name = models.CharField(max_length=255, blank=True)
     worker_id = models.CharField(max_length=100, blank=True)
     # The LiveKit SIP trunk the call came in on (`sip.trunkID`): what a trunk's rate limit counts.
-    trunk_ref = models.CharField(max_length=64, blank=True)
+    trunk_ref = models.CharField(max_length=64, blank=True, db_default="")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.IN_PROGRESS)
     reason = models.CharField(max_length=32, choices=Reason.choices, default=Reason.ADMITTED)
     started_at = models.DateTimeField()
