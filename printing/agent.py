@@ -84,13 +84,25 @@ class PrintAgent:
             raise PlatformError(f"Could not reach the platform at {self.base_url}: {exc}") from None
 
     def step(self) -> int:
-        """Report what is pending, claim due jobs, print and report each; the number of jobs handled."""
+        """Report what is pending, claim due jobs, print and report each; the number of jobs handled.
+
+        A claimed job is handled on its own: one that cannot be printed or reported is logged (its
+        report kept for the next step) and the others still go out. Only a platform that cannot be
+        reached for the claim raises PlatformError.
+        """
         for job_id, report in list(self.unreported.items()):
-            self._call(f"jobs/{job_id}/result/", report)
+            try:
+                self._call(f"jobs/{job_id}/result/", report)
+            except PlatformError as exc:
+                logger.warning("Job %s: the report is still pending: %s", job_id, exc)
+                continue
             del self.unreported[job_id]
         jobs = self._call("claim/", {"limit": 10})["jobs"]
         for job in jobs:
-            self._handle(job)
+            try:
+                self._handle(job)
+            except Exception:
+                logger.exception("Job %s could not be handled", job.get("id") if isinstance(job, dict) else job)
         return len(jobs)
 
     def _handle(self, job: dict[str, Any]) -> None:
@@ -98,20 +110,29 @@ class PrintAgent:
         if job_id in self.printed:
             report = {"printed": True, "printer_status": "ok", "error": ""}  # printed before; the report was lost
         else:
-            delivery = self.send(
-                protocol=job["protocol"],
-                host=job["host"],
-                port=int(job["port"]),
-                data=base64.b64decode(job["document"]),
-                timeout=self.printer_timeout,
-                job_name=f"PanBot {job['kind']} {job['order_id'] or 'test'}",
-            )
+            try:
+                delivery = self.send(
+                    protocol=job["protocol"],
+                    host=job["host"],
+                    port=int(job["port"]),
+                    data=base64.b64decode(job["document"]),
+                    timeout=self.printer_timeout,
+                    job_name=f"PanBot {job['kind']} {job['order_id'] or 'test'}",
+                )
+            except Exception as exc:  # a job the agent cannot send: a failed attempt, the others go on
+                logger.exception("Job %s could not be sent", job_id)
+                error = f"The print agent could not send it: {type(exc).__name__}."
+                delivery = transport.Delivery(False, "offline", error)
             if delivery.printed:
                 self._remember(job_id)
             report = {"printed": delivery.printed, "printer_status": delivery.status, "error": delivery.error}
             logger.info(
-                "Job %s on %s: %s", job_id, job["printer_name"], "printed" if delivery.printed else delivery.error
+                "Job %s on %s: %s", job_id, job.get("printer_name"), "printed" if delivery.printed else delivery.error
             )
         self.unreported[job_id] = report
-        self._call(f"jobs/{job_id}/result/", report)
+        try:
+            self._call(f"jobs/{job_id}/result/", report)
+        except PlatformError as exc:
+            logger.warning("Job %s: the report will be sent again: %s", job_id, exc)
+            return
         del self.unreported[job_id]

@@ -10,6 +10,7 @@ Only a person asking (a reprint, a test page) makes another job for the same tic
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -33,6 +34,8 @@ from printing.payloads import print_job_payload, printer_status_payload
 RETRY_DELAYS = (1, 2, 4)
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 AGENT_LEASE = timedelta(seconds=60)  # a print agent's hold on a job it claimed
+
+logger = logging.getLogger(__name__)
 
 
 def _sender_lease() -> timedelta:
@@ -189,14 +192,18 @@ def print_job_attempt(*, job_id: int, expected_attempts: int) -> Attempt:
     if not printer.is_active:
         _finish(job, transport.Delivery(False, printer.status, "The printer was deactivated."), final=True)
         return Attempt("failed")
-    delivery = transport.send(
-        protocol=printer.protocol,
-        host=printer.host,
-        port=printer.port,
-        data=job_document(job),
-        timeout=settings.PRINTER_TIMEOUT_SECONDS,
-        job_name=f"PanBot {job.kind} {job.order_id or 'test'}",
-    )
+    try:
+        delivery = transport.send(
+            protocol=printer.protocol,
+            host=printer.host,
+            port=printer.port,
+            data=job_document(job),
+            timeout=settings.PRINTER_TIMEOUT_SECONDS,
+            job_name=f"PanBot {job.kind} {job.order_id or 'test'}",
+        )
+    except Exception as exc:  # a bug or bad data must not leave the job `sending` until its lease runs out
+        logger.exception("Print job %s: rendering or sending failed unexpectedly", job_id)
+        delivery = transport.Delivery(False, printer.status, f"The ticket could not be printed: {type(exc).__name__}.")
     return _finish(job, delivery)
 
 

@@ -41,6 +41,10 @@ def send(*, protocol: str, host: str, port: int, data: bytes, timeout: float, jo
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         return Delivery(False, "offline", f"The printer at {host}:{port} could not be reached: {reason}.")
+    except (http.client.HTTPException, ValueError) as exc:
+        # Garbage where an IPP (HTTP) answer should be: a wrong port, a device that is not a printer.
+        reason = type(exc).__name__
+        return Delivery(False, "offline", f"The printer at {host}:{port} gave an unreadable answer ({reason}).")
 
 
 def _send_escpos(host: str, port: int, data: bytes, timeout: float) -> Delivery:

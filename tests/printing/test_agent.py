@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from orders.services import order_place
-from printing import services
+from printing import services, transport
 from printing.agent import PlatformError, PrintAgent
 from printing.models import Printer, PrintJob
 from tests.printing.conftest import decode_escpos
@@ -50,8 +50,9 @@ def test_a_lost_report_never_prints_the_ticket_twice(relay, live_server, fake_pr
                 raise PlatformError("the network went away")
             return super()._call(path, body)
 
-    with pytest.raises(PlatformError):
-        LosesReports(base_url=live_server.url, token=token, state_file=tmp_path / "state.json").step()
+    losing = LosesReports(base_url=live_server.url, token=token, state_file=tmp_path / "state.json")
+    assert losing.step() == 1
+    assert list(losing.unreported) == [PrintJob.objects.get().pk]  # kept for the next step, not lost
     assert len(fake_printer.wait_for_jobs(1)) == 1
     # The agent restarts; the platform hands the job out again once its lease has run out.
     PrintJob.objects.update(claimed_until="2000-01-01T00:00:00Z")
@@ -94,3 +95,24 @@ def test_the_command_refuses_a_revoked_token_clearly(relay, live_server, tmp_pat
     monkeypatch.delenv("PRINT_AGENT_TOKEN")
     with pytest.raises(CommandError, match="PRINT_AGENT_TOKEN"):
         call_command("print_agent", "--url", live_server.url, "--once")
+
+
+def test_one_job_the_agent_cannot_send_does_not_abandon_the_others(relay, live_server, fake_printer, tmp_path,
+                                                                   business):  # fmt: skip
+    printer, _, token = relay
+    PrintJob.objects.create(business=business, printer=printer, kind="test")
+    calls: list[int] = []
+
+    def send(**kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("a bug while sending the first job")
+        return transport.send(**kwargs)
+
+    agent = PrintAgent(base_url=live_server.url, token=token, state_file=tmp_path / "state.json", send=send)
+    assert agent.step() == 2
+    assert len(fake_printer.wait_for_jobs(1)) == 1
+    statuses = sorted(PrintJob.objects.values_list("status", flat=True))
+    assert statuses == ["printed", "queued"]  # the bad one is a failed attempt, retried later; none left `sending`
+    assert "RuntimeError" in PrintJob.objects.get(status="queued").error
+    assert agent.unreported == {}
