@@ -49,22 +49,27 @@ class PrintAgent:
         self.timeout = timeout
         self.printer_timeout = printer_timeout
         self.send = send
-        self.printed: list[int] = self._load()
+        self.printed, self.unconfirmed = self._load()
         self.unreported: dict[int, dict[str, Any]] = {}
 
-    def _load(self) -> list[int]:
+    def _load(self) -> tuple[list[int], list[int]]:
         try:
-            return [int(i) for i in json.loads(self.state_file.read_text())["printed"]]
+            state = json.loads(self.state_file.read_text())
+            return [int(i) for i in state["printed"]], [int(i) for i in state.get("unconfirmed", [])]
         except FileNotFoundError:
-            return []
-        except (ValueError, KeyError, TypeError):
+            return [], []
+        except (ValueError, KeyError, TypeError, AttributeError):
             logger.warning("Ignoring an unreadable state file %s", self.state_file)
-            return []
+            return [], []
 
-    def _remember(self, job_id: int) -> None:
-        self.printed = [*self.printed, job_id][-KEEP_IDS:]
+    def _remember(self, job_id: int, *, unconfirmed: bool = False) -> None:
+        """Write the job down before reporting: sent (printed or unconfirmed) is never sent again."""
+        if unconfirmed:
+            self.unconfirmed = [*self.unconfirmed, job_id][-KEEP_IDS:]
+        else:
+            self.printed = [*self.printed, job_id][-KEEP_IDS:]
         tmp = self.state_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"printed": self.printed}))
+        tmp.write_text(json.dumps({"printed": self.printed, "unconfirmed": self.unconfirmed}))
         os.replace(tmp, self.state_file)  # never half a state file: a crash keeps the previous one
 
     def _call(self, path: str, body: dict[str, Any]) -> Any:
@@ -107,8 +112,12 @@ class PrintAgent:
 
     def _handle(self, job: dict[str, Any]) -> None:
         job_id = int(job["id"])
+        report: dict[str, Any]
         if job_id in self.printed:
             report = {"printed": True, "printer_status": "ok", "error": ""}  # printed before; the report was lost
+        elif job_id in self.unconfirmed:
+            report = {"printed": False, "printer_status": "offline", "error": transport.UNCONFIRMED}
+            report["unconfirmed"] = True  # sent before, not confirmed; the report was lost
         else:
             try:
                 delivery = self.send(
@@ -125,7 +134,15 @@ class PrintAgent:
                 delivery = transport.Delivery(False, "offline", error)
             if delivery.printed:
                 self._remember(job_id)
-            report = {"printed": delivery.printed, "printer_status": delivery.status, "error": delivery.error}
+            if delivery.unconfirmed:
+                # It may be on paper: never sent again by this agent; the platform fails it for a person.
+                self._remember(job_id, unconfirmed=True)
+            report = {
+                "printed": delivery.printed,
+                "printer_status": delivery.status,
+                "error": delivery.error,
+                "unconfirmed": delivery.unconfirmed,
+            }
             logger.info(
                 "Job %s on %s: %s", job_id, job.get("printer_name"), "printed" if delivery.printed else delivery.error
             )

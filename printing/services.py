@@ -39,7 +39,8 @@ logger = logging.getLogger(__name__)
 
 
 def _sender_lease() -> timedelta:
-    # Connect + status + send, each bounded by the timeout, and a margin.
+    # transport.send ends within 2 x timeout + 1 s whatever the printer does; the lease outlasts it
+    # (and the rendering), so no second sender claims a job the first is still sending.
     return timedelta(seconds=3 * settings.PRINTER_TIMEOUT_SECONDS + 5)
 
 
@@ -184,14 +185,17 @@ def print_job_attempt(*, job_id: int, expected_attempts: int) -> Attempt:
     if not claimed:
         return Attempt("skipped")
     job = PrintJob.objects.select_related("printer__business").get(pk=job_id)
+    attempt = job.attempts  # this sender's claim: only its own outcome is recorded
     printer = job.printer
     if printer.connection != Printer.Connection.DIRECT:
         # Switched to a print agent since it was queued: back in the queue for the agent.
-        PrintJob.objects.filter(pk=job_id).update(status=PrintJob.Status.QUEUED, attempts=F("attempts") - 1)
+        PrintJob.objects.filter(pk=job_id, status=PrintJob.Status.SENDING, attempts=attempt).update(
+            status=PrintJob.Status.QUEUED, attempts=F("attempts") - 1, claimed_until=None
+        )
         return Attempt("skipped")
     if not printer.is_active:
-        _finish(job, transport.Delivery(False, printer.status, "The printer was deactivated."), final=True)
-        return Attempt("failed")
+        deactivated = transport.Delivery(False, printer.status, "The printer was deactivated.")
+        return _finish(job, deactivated, attempt=attempt, final=True)
     try:
         delivery = transport.send(
             protocol=printer.protocol,
@@ -204,14 +208,20 @@ def print_job_attempt(*, job_id: int, expected_attempts: int) -> Attempt:
     except Exception as exc:  # a bug or bad data must not leave the job `sending` until its lease runs out
         logger.exception("Print job %s: rendering or sending failed unexpectedly", job_id)
         delivery = transport.Delivery(False, printer.status, f"The ticket could not be printed: {type(exc).__name__}.")
-    return _finish(job, delivery)
+    return _finish(job, delivery, attempt=attempt)
 
 
 @transaction.atomic
-def _finish(job: PrintJob, delivery: transport.Delivery, *, final: bool = False) -> Attempt:
+def _finish(job: PrintJob, delivery: transport.Delivery, *, attempt: int, final: bool = False) -> Attempt:
+    """Record how claimed attempt number `attempt` went, if the job is still that claim's.
+
+    A sender (or agent) whose lease ran out and whose job was claimed again records nothing: the
+    new claim's outcome is the one that counts.
+    """
     job = PrintJob.objects.select_for_update().select_related("printer").get(pk=job.pk)
-    if job.status != PrintJob.Status.SENDING:
-        return Attempt("skipped")  # someone else finished it meanwhile
+    if job.status != PrintJob.Status.SENDING or job.attempts != attempt:
+        logger.warning("Print job %s: attempt %s ended after its claim was lost; not recorded", job.pk, attempt)
+        return Attempt("skipped")  # someone else claimed or finished it meanwhile
     _printer_status(job.printer, delivery.status, delivery.error)
     job.claimed_until = None
     if delivery.printed:
@@ -220,7 +230,8 @@ def _finish(job: PrintJob, delivery: transport.Delivery, *, final: bool = False)
         emit(job.business_id, "print_job.updated", dict(print_job_payload(job)))
         return Attempt("printed")
     job.error = delivery.error[:300]
-    if final or job.attempts >= MAX_ATTEMPTS:
+    if final or delivery.unconfirmed or job.attempts >= MAX_ATTEMPTS:
+        # Unconfirmed: the ticket may be on paper; another try could print it twice, so a person decides.
         job.status = PrintJob.Status.FAILED
         job.save(update_fields=["status", "error", "claimed_until", "updated_at"])
         emit(job.business_id, "print_job.updated", dict(print_job_payload(job)))
@@ -316,7 +327,9 @@ def print_agent_claim(*, agent: PrintAgent, limit: int = 10) -> list[ClaimedJob]
     return [ClaimedJob(job, job_document(job)) for job in jobs]
 
 
-def print_agent_report(*, agent: PrintAgent, job_id: int, printed: bool, status: str, error: str) -> PrintJob:
+def print_agent_report(
+    *, agent: PrintAgent, job_id: int, printed: bool, status: str, error: str, unconfirmed: bool = False
+) -> PrintJob:
     """The agent says how a claimed job went; the same report twice changes nothing."""
     job = PrintJob.objects.select_related("printer").filter(pk=job_id, business_id=agent.business_id).first()
     if job is None or job.printer.connection != Printer.Connection.RELAY:
@@ -327,7 +340,13 @@ def print_agent_report(*, agent: PrintAgent, job_id: int, printed: bool, status:
         raise ValidationError({"job": "This job is not claimed; claim it before reporting."})
     if status not in {"ok", "offline", "paper_out"}:
         raise ValidationError({"status": "One of ok, offline, paper_out."})
-    _finish(job, transport.Delivery(printed, status, "" if printed else (error or "The print agent could not print.")))
+    if printed:
+        delivery = transport.Delivery(True, status)
+    elif unconfirmed:
+        delivery = transport.Delivery(False, status, error or transport.UNCONFIRMED, unconfirmed=True)
+    else:
+        delivery = transport.Delivery(False, status, error or "The print agent could not print.")
+    _finish(job, delivery, attempt=job.attempts)
     job.refresh_from_db()
     return job
 

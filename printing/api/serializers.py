@@ -110,6 +110,12 @@ class AgentReportInput(InputSerializer):
     printed = serializers.BooleanField()
     printer_status = serializers.ChoiceField(choices=["ok", "offline", "paper_out"])
     error = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    unconfirmed = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="The whole ticket went out but the printer did not confirm it: failed for a person to check, "
+        "never retried (it could print twice).",
+    )
 
 
 class PrintAgentActiveInput(InputSerializer):

@@ -182,5 +182,6 @@ class AgentReportView(GenericAPIView):
             printed=data["printed"],
             status=data["printer_status"],
             error=data["error"],
+            unconfirmed=data["unconfirmed"],
         )
         return Response(PrintJobOutput(job).data)

@@ -12,7 +12,7 @@ from orders.services import order_place
 from printing import services, transport
 from printing.agent import PlatformError, PrintAgent
 from printing.models import Printer, PrintJob
-from tests.printing.conftest import decode_escpos
+from tests.printing.conftest import FakePrinter, decode_escpos
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -116,3 +116,20 @@ def test_one_job_the_agent_cannot_send_does_not_abandon_the_others(relay, live_s
     assert statuses == ["printed", "queued"]  # the bad one is a failed attempt, retried later; none left `sending`
     assert "RuntimeError" in PrintJob.objects.get(status="queued").error
     assert agent.unreported == {}
+
+
+def test_a_ticket_the_lan_printer_did_not_confirm_is_failed_not_retried(relay, live_server, tmp_path):
+    printer, _, token = relay
+    dropping = FakePrinter(mode="reset_after")
+    try:
+        Printer.objects.filter(pk=printer.pk).update(port=dropping.port)
+        agent = PrintAgent(base_url=live_server.url, token=token, state_file=tmp_path / "state.json")
+        assert agent.step() == 1
+        job = PrintJob.objects.get()
+        assert (job.status, job.attempts, job.error) == ("failed", 1, transport.UNCONFIRMED)
+        # A claim of the same job again (say, after a lost report) is never sent again by this agent.
+        PrintJob.objects.update(status="queued")
+        assert agent.step() == 1
+        assert len(dropping.connections) == 1
+    finally:
+        dropping.stop()

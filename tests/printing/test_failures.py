@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
 
 from printing import services, transport
-from printing.models import PrintJob
+from printing.models import Printer, PrintJob
+from tests.printing.conftest import FakePrinter
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +101,58 @@ def test_a_bug_in_the_transport_is_a_failed_attempt_too(business, make_printer, 
     job.refresh_from_db()
     assert (job.status, job.attempts) == ("failed", 4)
     assert fake_printer.jobs == []
+
+
+@pytest.fixture
+def quick(settings):
+    settings.PRINTER_TIMEOUT_SECONDS = 1
+
+
+@pytest.mark.parametrize("mode", ["stall", "reset_after"])
+def test_a_ticket_sent_but_not_confirmed_is_failed_for_a_person_never_retried(
+    quick, business, make_printer, mode, django_capture_on_commit_callbacks
+):
+    printer_ = FakePrinter(mode=mode)
+    try:
+        printer = make_printer(printer_.port)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.printer_test(printer=printer, by=None)
+        time.sleep(0.3)
+        connections = len(printer_.connections)
+    finally:
+        printer_.stop()
+    job = PrintJob.objects.get()
+    assert (job.status, job.attempts) == ("failed", 1)
+    assert job.error == transport.UNCONFIRMED
+    assert connections == 1  # sent once: a retry could have printed it twice
+    assert Printer.objects.get(pk=printer.pk).status == "offline"
+
+
+def test_an_attempt_never_outlives_its_deadline(quick):
+    stalled = FakePrinter(mode="stall")
+    try:
+        started = time.monotonic()
+        delivery = transport.send(protocol="escpos", host="127.0.0.1", port=stalled.port, data=b"x" * 10, timeout=1)
+        took = time.monotonic() - started
+    finally:
+        stalled.stop()
+    assert delivery.unconfirmed and not delivery.printed
+    assert took < 2 * 1 + 1  # the whole attempt within 2 x timeout + 1 s
+
+
+def test_an_outcome_arriving_after_the_claim_was_lost_is_not_recorded(business, make_printer, fake_printer,
+                                                                     monkeypatch):  # fmt: skip
+    """A slow first sender's late 'failed' must not overwrite the second sender's claim of the same job."""
+    printer = make_printer(fake_printer.port)
+    job = PrintJob.objects.create(business=business, printer=printer, kind="test")
+
+    def slow_send(**kwargs: object) -> transport.Delivery:
+        # While this sender works its lease runs out and another sender claims the job: attempt 2, sending.
+        stale = PrintJob.objects.filter(pk=job.pk, status="sending", attempts=1)
+        assert stale.update(attempts=2, claimed_until="2999-01-01T00:00:00Z") == 1
+        return transport.Delivery(False, "offline", "late failure of the first sender")
+
+    monkeypatch.setattr(transport, "send", slow_send)
+    assert services.print_job_attempt(job_id=job.pk, expected_attempts=0).result == "skipped"
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.error) == ("sending", 2, "")  # the second claim still owns it
