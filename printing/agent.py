@@ -29,7 +29,19 @@ KEEP_IDS = 5000  # printed job ids remembered (a busy kitchen's few days)
 
 
 class PlatformError(Exception):
-    """The platform could not be reached or refused the agent (a revoked token, a bad URL)."""
+    """The platform could not be reached or refused the agent (a revoked token, a bad URL).
+
+    `status`: the platform's HTTP answer (None when it could not be reached).
+    """
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+    @property
+    def refused(self) -> bool:
+        """The platform answered 4xx: the same request again gets the same answer."""
+        return self.status is not None and 400 <= self.status < 500
 
 
 class PrintAgent:
@@ -84,7 +96,7 @@ class PrintAgent:
                 return json.load(response)
         except urllib.error.HTTPError as exc:
             detail = exc.read().decode(errors="replace")[:300]
-            raise PlatformError(f"The platform answered {exc.code}: {detail}") from None
+            raise PlatformError(f"The platform answered {exc.code}: {detail}", exc.code) from None
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             raise PlatformError(f"Could not reach the platform at {self.base_url}: {exc}") from None
 
@@ -96,12 +108,7 @@ class PrintAgent:
         reached for the claim raises PlatformError.
         """
         for job_id, report in list(self.unreported.items()):
-            try:
-                self._call(f"jobs/{job_id}/result/", report)
-            except PlatformError as exc:
-                logger.warning("Job %s: the report is still pending: %s", job_id, exc)
-                continue
-            del self.unreported[job_id]
+            self._report(job_id, report)
         jobs = self._call("claim/", {"limit": 10})["jobs"]
         for job in jobs:
             try:
@@ -146,10 +153,23 @@ class PrintAgent:
             logger.info(
                 "Job %s on %s: %s", job_id, job.get("printer_name"), "printed" if delivery.printed else delivery.error
             )
+        report["attempt"] = int(job["attempt"])  # the claim this report is for
         self.unreported[job_id] = report
+        self._report(job_id, report)
+
+    def _report(self, job_id: int, report: dict[str, Any]) -> None:
+        """Send a report; kept for the next step while the platform cannot be reached or fails (5xx).
+
+        A refusal (4xx: 409 the claim was lost and the job handed out again, 404 the job is gone)
+        is final: the report is dropped, not sent forever.
+        """
         try:
             self._call(f"jobs/{job_id}/result/", report)
         except PlatformError as exc:
-            logger.warning("Job %s: the report will be sent again: %s", job_id, exc)
+            if exc.refused:
+                logger.warning("Job %s: the platform refused the report, dropped: %s", job_id, exc)
+                del self.unreported[job_id]
+            else:
+                logger.warning("Job %s: the report will be sent again: %s", job_id, exc)
             return
         del self.unreported[job_id]

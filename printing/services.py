@@ -24,7 +24,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from orders.models import Order
-from panbot.errors import NotFound
+from panbot.errors import Conflict, NotFound
 from panbot.events import emit
 from printing import tickets, transport
 from printing.models import PrintAgent, Printer, PrintJob
@@ -328,12 +328,29 @@ def print_agent_claim(*, agent: PrintAgent, limit: int = 10) -> list[ClaimedJob]
 
 
 def print_agent_report(
-    *, agent: PrintAgent, job_id: int, printed: bool, status: str, error: str, unconfirmed: bool = False
+    *,
+    agent: PrintAgent,
+    job_id: int,
+    attempt: int,
+    printed: bool,
+    status: str,
+    error: str,
+    unconfirmed: bool = False,
 ) -> PrintJob:
-    """The agent says how a claimed job went; the same report twice changes nothing."""
+    """The agent says how the claim `attempt` of a job went; the same report twice changes nothing.
+
+    A report for another claim than the job's current one (an agent whose lease ran out, the job
+    since claimed again) is refused with Conflict: it must not overwrite the newer claim's outcome.
+    """
     job = PrintJob.objects.select_related("printer").filter(pk=job_id, business_id=agent.business_id).first()
     if job is None or job.printer.connection != Printer.Connection.RELAY:
         raise NotFound("No such print job.")
+    if job.attempts != attempt:
+        raise Conflict(
+            f"This report is for attempt {attempt}, but the job is at attempt {job.attempts}: "
+            "its claim was lost and the job was handed out again.",
+            code="print_job_claim_lost",
+        )
     if job.status in (PrintJob.Status.PRINTED, PrintJob.Status.FAILED):
         return job  # a repeated report (the answer to the first was lost)
     if job.status != PrintJob.Status.SENDING:
@@ -346,7 +363,7 @@ def print_agent_report(
         delivery = transport.Delivery(False, status, error or transport.UNCONFIRMED, unconfirmed=True)
     else:
         delivery = transport.Delivery(False, status, error or "The print agent could not print.")
-    _finish(job, delivery, attempt=job.attempts)
+    _finish(job, delivery, attempt=attempt)
     job.refresh_from_db()
     return job
 

@@ -105,8 +105,11 @@ class AgentClaimOutput(serializers.Serializer):
 
 
 class AgentReportInput(InputSerializer):
-    """How the job went at the printer."""
+    """How the job went at the printer, for the claim it was handed out with."""
 
+    attempt = serializers.IntegerField(
+        min_value=1, help_text="The `attempt` the claim gave this job: a report for an older claim is refused (409)."
+    )
     printed = serializers.BooleanField()
     printer_status = serializers.ChoiceField(choices=["ok", "offline", "paper_out"])
     error = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")

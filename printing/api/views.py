@@ -179,6 +179,7 @@ class AgentReportView(GenericAPIView):
         job = services.print_agent_report(
             agent=request.auth,
             job_id=job_id,
+            attempt=data["attempt"],
             printed=data["printed"],
             status=data["printer_status"],
             error=data["error"],

@@ -133,3 +133,47 @@ def test_a_ticket_the_lan_printer_did_not_confirm_is_failed_not_retried(relay, l
         assert len(dropping.connections) == 1
     finally:
         dropping.stop()
+
+
+def test_a_late_report_from_an_agent_that_lost_its_claim_is_refused(relay, live_server, tmp_path, api_client):
+    """Agent A claims, stalls past its lease; agent B claims the job again; A's late report must not count."""
+    _, _, token = relay
+    api_client.credentials(HTTP_AUTHORIZATION=f"Device {token}")
+    (first,) = api_client.post("/api/v1/print-agent/claim/", {}, format="json").json()["jobs"]
+    PrintJob.objects.update(claimed_until="2000-01-01T00:00:00Z")  # A's lease runs out
+    (second,) = api_client.post("/api/v1/print-agent/claim/", {}, format="json").json()["jobs"]
+    assert (first["attempt"], second["attempt"]) == (1, 2)
+    url = f"/api/v1/print-agent/jobs/{first['id']}/result/"
+    late = api_client.post(url, {"attempt": 1, "printed": False, "printer_status": "offline", "error": "A gave up"},
+                           format="json")  # fmt: skip
+    assert late.status_code == 409 and late.json()["code"] == "print_job_claim_lost"
+    job = PrintJob.objects.get()
+    assert (job.status, job.attempts, job.error) == ("sending", 2, "")  # B's claim is untouched
+    missing = api_client.post(url, {"printed": True, "printer_status": "ok"}, format="json")
+    assert missing.status_code == 400 and "attempt" in missing.json()
+    current = api_client.post(url, {"attempt": 2, "printed": True, "printer_status": "ok"}, format="json")
+    assert current.status_code == 200
+    assert PrintJob.objects.get().status == "printed"
+
+
+def test_a_refused_pending_report_is_dropped_a_platform_failure_keeps_it(relay, live_server, fake_printer, tmp_path):
+    _, _, token = relay
+
+    class Flaky(PrintAgent):
+        answer: int | None = 503
+
+        def _call(self, path, body):
+            if path.startswith("jobs/") and self.answer is not None:
+                raise PlatformError(f"The platform answered {self.answer}", self.answer)
+            return super()._call(path, body)
+
+    agent = Flaky(base_url=live_server.url, token=token, state_file=tmp_path / "state.json")
+    assert agent.step() == 1
+    job_id = PrintJob.objects.get().pk
+    assert list(agent.unreported) == [job_id]  # 503: kept
+    agent.step()
+    assert list(agent.unreported) == [job_id]  # still kept
+    agent.answer = 409
+    agent.step()
+    assert agent.unreported == {}  # refused: dropped, not retried forever
+    assert len(fake_printer.jobs) == 1

@@ -145,7 +145,7 @@ def test_an_agent_only_gets_and_reports_its_own_business_jobs(world, api_client)
     api_client.credentials(HTTP_AUTHORIZATION=f"Device {own_token}")
     jobs = api_client.post("/api/v1/print-agent/claim/", {}, format="json").json()["jobs"]
     assert [j["id"] for j in jobs] == [own_job.pk]
-    report = {"printed": True, "printer_status": "ok"}
+    report = {"attempt": 1, "printed": True, "printer_status": "ok"}
     assert (
         api_client.post(f"/api/v1/print-agent/jobs/{foreign_job.pk}/result/", report, format="json").status_code == 404
     )
