@@ -204,6 +204,9 @@ def print_job_attempt(*, job_id: int, expected_attempts: int) -> Attempt:
             data=job_document(job),
             timeout=settings.PRINTER_TIMEOUT_SECONDS,
             job_name=f"PanBot {job.kind} {job.order_id or 'test'}",
+            policy=transport.AddressPolicy(
+                allow_loopback=settings.PRINTER_ALLOW_LOOPBACK, allowed_ports=settings.PRINTER_ALLOWED_PORTS
+            ),
         )
     except Exception as exc:  # a bug or bad data must not leave the job `sending` until its lease runs out
         logger.exception("Print job %s: rendering or sending failed unexpectedly", job_id)

@@ -7,6 +7,7 @@ inside a restaurant's LAN for the others: the same code, the same outcomes.
 from __future__ import annotations
 
 import http.client
+import ipaddress
 import socket
 import time
 from dataclasses import dataclass
@@ -59,17 +60,79 @@ class _Deadline:
         return min(self.step, remaining)
 
 
-def send(*, protocol: str, host: str, port: int, data: bytes, timeout: float, job_name: str = "PanBot") -> Delivery:
+@dataclass(frozen=True)
+class AddressPolicy:
+    """Where the platform itself may connect: a printer's address must not reach its own services.
+
+    Private LAN addresses are printers' addresses; loopback (unless allowed), link-local (a
+    cloud's metadata service), multicast, unspecified and reserved addresses never are, and the
+    port must be one of `allowed_ports` ((first, last) ranges).
+    """
+
+    allow_loopback: bool
+    allowed_ports: tuple[tuple[int, int], ...]
+
+
+class AddressRefused(Exception):
+    pass
+
+
+def checked_address(host: str, port: int, policy: AddressPolicy) -> str:
+    """The IP address to connect to for `host`, resolved now and checked; raises AddressRefused.
+
+    The caller connects to this address, never to the name again (which could resolve elsewhere).
+    """
+    if not any(first <= port <= last for first, last in policy.allowed_ports):
+        raise AddressRefused(f"Port {port} is not a printer port this platform connects to (PRINTER_ALLOWED_PORTS).")
+    refused = ""
+    for *_, sockaddr in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM):
+        address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        if (
+            address.is_link_local
+            or address.is_multicast
+            or address.is_unspecified
+            or address.is_reserved
+            or (address.is_loopback and not policy.allow_loopback)
+        ):
+            refused = refused or str(address)
+            continue
+        return str(address)
+    raise AddressRefused(
+        f"The printer's address {host} is {refused}, which is not a printer this platform may connect to "
+        "(loopback, link-local, multicast or reserved). A printer in the restaurant's network is reached "
+        "through a print agent (connection: relay)."
+    )
+
+
+def send(
+    *,
+    protocol: str,
+    host: str,
+    port: int,
+    data: bytes,
+    timeout: float,
+    job_name: str = "PanBot",
+    policy: AddressPolicy | None = None,
+) -> Delivery:
     """Send `data` to the printer once; never raises for a printer's failure (it is the Delivery's error).
 
     The whole attempt takes at most 2 x timeout + 1 s, whatever the printer does (the platform's
-    claim on a job outlasts it).
+    claim on a job outlasts it). With a `policy` (the platform's own sender) the host is resolved
+    and checked first, and the checked address is the one connected to.
     """
     deadline = _Deadline(2 * timeout + 1, timeout)
     try:
+        target = host
+        if policy is not None:
+            try:
+                target = checked_address(host, port, policy)
+            except AddressRefused as exc:
+                return Delivery(False, "offline", str(exc))
         if protocol == "ipp":
-            return _send_ipp(host, port, data, deadline, job_name)
-        return _send_escpos(host, port, data, deadline)
+            return _send_ipp(target, port, data, deadline, job_name)
+        return _send_escpos(target, port, data, deadline)
     except _Unconfirmed as exc:
         return Delivery(False, exc.status, UNCONFIRMED, unconfirmed=True)
     except TimeoutError:
@@ -137,6 +200,11 @@ def _paper_status(conn: socket.socket, timeout: float) -> str | None:
     return "paper_out" if answer[0] & PAPER_END_BITS else "ok"
 
 
+def _uri_host(host: str) -> str:
+    """An IPv6 literal in a URI is written in brackets: ipp://[fd00::50]:631/."""
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
 def _send_ipp(host: str, port: int, data: bytes, deadline: _Deadline, job_name: str) -> Delivery:
     # Raw ESC/POS as the document: a CUPS raw queue or an IPP receipt printer takes it as it is.
     request = encode_dict(
@@ -147,7 +215,7 @@ def _send_ipp(host: str, port: int, data: bytes, deadline: _Deadline, job_name: 
             "operation-attributes-tag": {
                 "attributes-charset": "utf-8",
                 "attributes-natural-language": "en",
-                "printer-uri": f"ipp://{host}:{port}/ipp/print",
+                "printer-uri": f"ipp://{_uri_host(host)}:{port}/ipp/print",
                 "requesting-user-name": "PanBot",
                 "job-name": job_name,
                 "document-format": "application/octet-stream",

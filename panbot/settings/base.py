@@ -415,6 +415,29 @@ PRINTER_TIMEOUT_SECONDS = _int("PRINTER_TIMEOUT_SECONDS", 5, minimum=1, maximum=
 # A printer on 127.0.0.1 is the platform itself: refused outside development (and the tests' fake printers).
 PRINTER_ALLOW_LOOPBACK = _bool("PRINTER_ALLOW_LOOPBACK", default=DEBUG)
 
+
+def _port_ranges(name: str, default: str) -> tuple[tuple[int, int], ...]:
+    """A comma-separated list of ports and port ranges ("631,9100-9109"), as (first, last) pairs."""
+    raw = env.str(name, default=default)
+    ranges = []
+    for entry in raw.split(","):
+        if not entry.strip():
+            continue
+        low, sep, high = entry.partition("-")
+        first = _port(name, low)
+        last = _port(name, high) if sep else first
+        if first > last:
+            raise ImproperlyConfigured(f"{name}: {entry.strip()!r}: the first port must not be above the last.")
+        ranges.append((first, last))
+    if not ranges:
+        raise ImproperlyConfigured(f"{name}={raw!r} must list at least one port (e.g. 631,9100-9109).")
+    return tuple(ranges)
+
+
+# The ports a printer may have (checked when it is saved and when a ticket is sent): a printer's
+# address must not reach the platform's other services (Redis 6379, PostgreSQL 5432, ...).
+PRINTER_ALLOWED_PORTS = _port_ranges("PRINTER_ALLOWED_PORTS", "631,9100-9109")
+
 # --- LiveKit (off when LIVEKIT_URL is unset) ----------------------------------------------
 LIVEKIT_URL = _url("LIVEKIT_URL", schemes={"ws", "wss", "http", "https"})
 LIVEKIT_API_KEY = env.str("LIVEKIT_API_KEY", default="")
