@@ -127,7 +127,9 @@ def _dispatch_on_commit(jobs: list[PrintJob]) -> None:
         for job_id in direct:
             send_print_job.delay(job_id, 0)
 
-    transaction.on_commit(send)
+    # Robust: the order is committed; a broker that is down must not fail its placing (Django logs
+    # the error). The jobs stay queued and the resume task sends them within a minute or so.
+    transaction.on_commit(send, robust=True)
 
 
 # --- rendering -----------------------------------------------------------------------------

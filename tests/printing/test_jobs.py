@@ -274,3 +274,26 @@ def test_the_ticket_document_is_the_layout_for_the_printers_paper(place, make_pr
     # The "printed at" line is the send time; the rest must match the 58 mm CP850 layout.
     assert decode_escpos(data, "cp850").splitlines()[:-1] == expected.splitlines()[:-1]
     assert printer.code_page == "CP850"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_broker_error_after_commit_does_not_fail_the_order_and_the_resume_task_sends_it(
+    business, menu, at, taking_orders, make_printer, fake_printer, monkeypatch, caplog
+):
+    make_printer(fake_printer.port)
+    at(2026, 6, 13, 18, 0)
+
+    def broker_down(*args: object, **kwargs: object) -> None:
+        raise ConnectionRefusedError("the broker is down")
+
+    monkeypatch.setattr(send_print_job, "delay", broker_down)
+    order = order_place(business=business, items=[{"item_id": menu.cola.pk, "quantity": 1}], customer_name="Giulia",
+                        customer_phone="333 123 4567")  # fmt: skip
+    assert Order.objects.filter(pk=order.pk).exists()  # placed and committed
+    job = PrintJob.objects.get()
+    assert job.status == "queued" and fake_printer.jobs == []
+    assert any("the broker is down" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)  # logged
+    monkeypatch.undo()
+    PrintJob.objects.filter(pk=job.pk).update(created_at="2020-01-01T00:00:00Z")
+    assert services.print_jobs_resume() == 1
+    assert len(fake_printer.wait_for_jobs(1)) == 1
