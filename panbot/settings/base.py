@@ -227,6 +227,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# Printing has a queue of its own: a slow or dead printer (seconds per attempt) never delays the
+# ghost-call reaper on the default `celery` queue. Production runs `celery -A panbot worker -Q printing`
+# next to the default worker; `make worker` consumes both.
+CELERY_TASK_ROUTES = {"printing.tasks.*": {"queue": "printing"}}
 
 # --- Call leases (the ghost-call window) ------------------------------------------------
 # A vanished call (no BYE) must free its slot within 15 s of its last heartbeat on every path,
