@@ -158,7 +158,8 @@ class Tenant:
     def print_job(self) -> Any:
         from printing.models import PrintJob
 
-        return PrintJob.objects.create(business=self.business, printer=self.printer, order=self.order, kind="kitchen")
+        order = self.order  # placed before the printer exists: no automatic job of its own to collide with
+        return PrintJob.objects.create(business=self.business, printer=self.printer, order=order, kind="kitchen")
 
     @cached_property
     def print_agent(self) -> Any:

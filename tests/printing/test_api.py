@@ -90,6 +90,7 @@ def test_update_changes_only_what_is_sent(world):
 
 def test_staff_reprint_an_order_and_see_its_jobs(world):
     order_url = BASE.format(world.own.business.pk) + f"orders/{world.own.order.pk}/"
+    assert world.own.printer.tickets == "kitchen"  # added after the order: the reprint is its only job
     client = world.client("staff")
     response = client.post(order_url + "print/", {"kind": "kitchen"}, format="json")
     assert response.status_code == 202
