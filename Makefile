@@ -46,7 +46,7 @@ format: install
 	$(VENV)/bin/ruff format .
 
 worker: install
-	$(VENV)/bin/celery -A panbot worker --loglevel=INFO
+	$(VENV)/bin/celery -A panbot worker -Q celery,printing --loglevel=INFO
 
 beat: install
 	$(VENV)/bin/celery -A panbot beat --loglevel=INFO

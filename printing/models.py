@@ -38,6 +38,15 @@ def validate_printer_host(value: str) -> None:
         )
 
 
+def printer_port_allowed(port: int) -> bool:
+    """Whether settings.PRINTER_ALLOWED_PORTS lets a printer have this port."""
+    return any(first <= port <= last for first, last in settings.PRINTER_ALLOWED_PORTS)
+
+
+def allowed_ports_text() -> str:
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in settings.PRINTER_ALLOWED_PORTS)
+
+
 class Printer(StorableText):
     """A network ticket printer of one business (ESC/POS over TCP or IPP), reached directly or through a print agent."""
 
@@ -92,6 +101,13 @@ class Printer(StorableText):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if isinstance(self.port, int) and 1 <= self.port <= 65535 and not printer_port_allowed(self.port):
+            raise ValidationError(
+                {"port": f"A printer's port must be one of {allowed_ports_text()} (9100 for ESC/POS, 631 for IPP)."}
+            )
 
     def prints(self, kind: str) -> bool:
         return self.tickets in (kind, self.Tickets.BOTH)

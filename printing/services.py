@@ -10,6 +10,7 @@ Only a person asking (a reprint, a test page) makes another job for the same tic
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,7 +24,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from orders.models import Order
-from panbot.errors import NotFound
+from panbot.errors import Conflict, NotFound
 from panbot.events import emit
 from printing import tickets, transport
 from printing.models import PrintAgent, Printer, PrintJob
@@ -34,9 +35,12 @@ RETRY_DELAYS = (1, 2, 4)
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 AGENT_LEASE = timedelta(seconds=60)  # a print agent's hold on a job it claimed
 
+logger = logging.getLogger(__name__)
+
 
 def _sender_lease() -> timedelta:
-    # Connect + status + send, each bounded by the timeout, and a margin.
+    # transport.send ends within 2 x timeout + 1 s whatever the printer does; the lease outlasts it
+    # (and the rendering), so no second sender claims a job the first is still sending.
     return timedelta(seconds=3 * settings.PRINTER_TIMEOUT_SECONDS + 5)
 
 
@@ -123,7 +127,9 @@ def _dispatch_on_commit(jobs: list[PrintJob]) -> None:
         for job_id in direct:
             send_print_job.delay(job_id, 0)
 
-    transaction.on_commit(send)
+    # Robust: the order is committed; a broker that is down must not fail its placing (Django logs
+    # the error). The jobs stay queued and the resume task sends them within a minute or so.
+    transaction.on_commit(send, robust=True)
 
 
 # --- rendering -----------------------------------------------------------------------------
@@ -181,30 +187,46 @@ def print_job_attempt(*, job_id: int, expected_attempts: int) -> Attempt:
     if not claimed:
         return Attempt("skipped")
     job = PrintJob.objects.select_related("printer__business").get(pk=job_id)
+    attempt = job.attempts  # this sender's claim: only its own outcome is recorded
     printer = job.printer
     if printer.connection != Printer.Connection.DIRECT:
         # Switched to a print agent since it was queued: back in the queue for the agent.
-        PrintJob.objects.filter(pk=job_id).update(status=PrintJob.Status.QUEUED, attempts=F("attempts") - 1)
+        PrintJob.objects.filter(pk=job_id, status=PrintJob.Status.SENDING, attempts=attempt).update(
+            status=PrintJob.Status.QUEUED, attempts=F("attempts") - 1, claimed_until=None
+        )
         return Attempt("skipped")
     if not printer.is_active:
-        _finish(job, transport.Delivery(False, printer.status, "The printer was deactivated."), final=True)
-        return Attempt("failed")
-    delivery = transport.send(
-        protocol=printer.protocol,
-        host=printer.host,
-        port=printer.port,
-        data=job_document(job),
-        timeout=settings.PRINTER_TIMEOUT_SECONDS,
-        job_name=f"PanBot {job.kind} {job.order_id or 'test'}",
-    )
-    return _finish(job, delivery)
+        deactivated = transport.Delivery(False, printer.status, "The printer was deactivated.")
+        return _finish(job, deactivated, attempt=attempt, final=True)
+    try:
+        delivery = transport.send(
+            protocol=printer.protocol,
+            host=printer.host,
+            port=printer.port,
+            data=job_document(job),
+            timeout=settings.PRINTER_TIMEOUT_SECONDS,
+            job_name=f"PanBot {job.kind} {job.order_id or 'test'}",
+            policy=transport.AddressPolicy(
+                allow_loopback=settings.PRINTER_ALLOW_LOOPBACK, allowed_ports=settings.PRINTER_ALLOWED_PORTS
+            ),
+        )
+    except Exception as exc:  # a bug or bad data must not leave the job `sending` until its lease runs out
+        logger.exception("Print job %s: rendering or sending failed unexpectedly", job_id)
+        delivery = transport.Delivery(False, printer.status, f"The ticket could not be printed: {type(exc).__name__}.")
+    return _finish(job, delivery, attempt=attempt)
 
 
 @transaction.atomic
-def _finish(job: PrintJob, delivery: transport.Delivery, *, final: bool = False) -> Attempt:
+def _finish(job: PrintJob, delivery: transport.Delivery, *, attempt: int, final: bool = False) -> Attempt:
+    """Record how claimed attempt number `attempt` went, if the job is still that claim's.
+
+    A sender (or agent) whose lease ran out and whose job was claimed again records nothing: the
+    new claim's outcome is the one that counts.
+    """
     job = PrintJob.objects.select_for_update().select_related("printer").get(pk=job.pk)
-    if job.status != PrintJob.Status.SENDING:
-        return Attempt("skipped")  # someone else finished it meanwhile
+    if job.status != PrintJob.Status.SENDING or job.attempts != attempt:
+        logger.warning("Print job %s: attempt %s ended after its claim was lost; not recorded", job.pk, attempt)
+        return Attempt("skipped")  # someone else claimed or finished it meanwhile
     _printer_status(job.printer, delivery.status, delivery.error)
     job.claimed_until = None
     if delivery.printed:
@@ -213,7 +235,8 @@ def _finish(job: PrintJob, delivery: transport.Delivery, *, final: bool = False)
         emit(job.business_id, "print_job.updated", dict(print_job_payload(job)))
         return Attempt("printed")
     job.error = delivery.error[:300]
-    if final or job.attempts >= MAX_ATTEMPTS:
+    if final or delivery.unconfirmed or job.attempts >= MAX_ATTEMPTS:
+        # Unconfirmed: the ticket may be on paper; another try could print it twice, so a person decides.
         job.status = PrintJob.Status.FAILED
         job.save(update_fields=["status", "error", "claimed_until", "updated_at"])
         emit(job.business_id, "print_job.updated", dict(print_job_payload(job)))
@@ -309,18 +332,43 @@ def print_agent_claim(*, agent: PrintAgent, limit: int = 10) -> list[ClaimedJob]
     return [ClaimedJob(job, job_document(job)) for job in jobs]
 
 
-def print_agent_report(*, agent: PrintAgent, job_id: int, printed: bool, status: str, error: str) -> PrintJob:
-    """The agent says how a claimed job went; the same report twice changes nothing."""
+def print_agent_report(
+    *,
+    agent: PrintAgent,
+    job_id: int,
+    attempt: int,
+    printed: bool,
+    status: str,
+    error: str,
+    unconfirmed: bool = False,
+) -> PrintJob:
+    """The agent says how the claim `attempt` of a job went; the same report twice changes nothing.
+
+    A report for another claim than the job's current one (an agent whose lease ran out, the job
+    since claimed again) is refused with Conflict: it must not overwrite the newer claim's outcome.
+    """
     job = PrintJob.objects.select_related("printer").filter(pk=job_id, business_id=agent.business_id).first()
     if job is None or job.printer.connection != Printer.Connection.RELAY:
         raise NotFound("No such print job.")
+    if job.attempts != attempt:
+        raise Conflict(
+            f"This report is for attempt {attempt}, but the job is at attempt {job.attempts}: "
+            "its claim was lost and the job was handed out again.",
+            code="print_job_claim_lost",
+        )
     if job.status in (PrintJob.Status.PRINTED, PrintJob.Status.FAILED):
         return job  # a repeated report (the answer to the first was lost)
     if job.status != PrintJob.Status.SENDING:
         raise ValidationError({"job": "This job is not claimed; claim it before reporting."})
     if status not in {"ok", "offline", "paper_out"}:
         raise ValidationError({"status": "One of ok, offline, paper_out."})
-    _finish(job, transport.Delivery(printed, status, "" if printed else (error or "The print agent could not print.")))
+    if printed:
+        delivery = transport.Delivery(True, status)
+    elif unconfirmed:
+        delivery = transport.Delivery(False, status, error or transport.UNCONFIRMED, unconfirmed=True)
+    else:
+        delivery = transport.Delivery(False, status, error or "The print agent could not print.")
+    _finish(job, delivery, attempt=attempt)
     job.refresh_from_db()
     return job
 

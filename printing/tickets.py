@@ -145,8 +145,21 @@ def sample_page(printer_name: str, business_name: str, language: str) -> list[Li
     ]
 
 
+# C0 control characters and DEL: in a customer's note, "\x1dV\x00" would cut the paper and
+# "\x1bp\x00" open the cash drawer. Line breaks and tabs become spaces, the others go.
+_CONTROLS = {code: None for code in (*range(0x20), 0x7F)} | {ord(c): " " for c in "\t\n\r\v\f"}
+
+
+def _plain(text: str) -> str:
+    """The text without control characters: a ticket's text is printed, never obeyed."""
+    return text.translate(_CONTROLS)
+
+
 def _layout(lines: list[Line | str], width: int) -> list[Line]:
-    """Rules drawn, two-column lines padded, long lines wrapped (big lines hold half as many characters)."""
+    """Rules drawn, two-column lines padded, long lines wrapped (big lines hold half as many characters).
+
+    Every text is stripped of control characters here, so the preview and the bytes agree.
+    """
     out: list[Line] = []
     for line in lines:
         if line == RULE:
@@ -155,11 +168,12 @@ def _layout(lines: list[Line | str], width: int) -> list[Line]:
         if not isinstance(line, Line):
             raise TypeError(f"a ticket holds Lines and RULE, not {line!r}")
         room = width // 2 if line.big else width
-        if "\t" in line.text:
+        if "\t" in line.text:  # the column separator the layout itself puts in
             left, right = line.text.split("\t", 1)
-            out.append(Line(_columns(left, right, room), line.align, line.bold, line.big, line.inverted))
+            text = _columns(_plain(left), _plain(right), room)
+            out.append(Line(text, line.align, line.bold, line.big, line.inverted))
             continue
-        for chunk in textwrap.wrap(line.text, room, subsequent_indent="   ") or [""]:
+        for chunk in textwrap.wrap(_plain(line.text), room, subsequent_indent="   ") or [""]:
             out.append(Line(chunk, line.align, line.bold, line.big, line.inverted))
     return out
 

@@ -237,6 +237,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# Printing has a queue of its own: a slow or dead printer (seconds per attempt) never delays the
+# ghost-call reaper on the default `celery` queue. Production runs `celery -A panbot worker -Q printing`
+# next to the default worker; `make worker` consumes both.
+CELERY_TASK_ROUTES = {"printing.tasks.*": {"queue": "printing"}}
 
 # --- Call leases (the ghost-call window) ------------------------------------------------
 # A vanished call (no BYE) must free its slot within 15 s of its last heartbeat on every path,
@@ -456,6 +460,29 @@ FEED_CATCH_UP_MAX = _int("FEED_CATCH_UP_MAX", 1000, minimum=10, maximum=100_000)
 FEED_RECONCILE_SECONDS = _int("FEED_RECONCILE_SECONDS", 30, minimum=1, maximum=3600)
 # Live-delivered ids a cursor carries before the socket folds them into a new snapshot horizon.
 FEED_CURSOR_MAX_IDS = _int("FEED_CURSOR_MAX_IDS", 64, minimum=1, maximum=1000)
+
+
+def _port_ranges(name: str, default: str) -> tuple[tuple[int, int], ...]:
+    """A comma-separated list of ports and port ranges ("631,9100-9109"), as (first, last) pairs."""
+    raw = env.str(name, default=default)
+    ranges = []
+    for entry in raw.split(","):
+        if not entry.strip():
+            continue
+        low, sep, high = entry.partition("-")
+        first = _port(name, low)
+        last = _port(name, high) if sep else first
+        if first > last:
+            raise ImproperlyConfigured(f"{name}: {entry.strip()!r}: the first port must not be above the last.")
+        ranges.append((first, last))
+    if not ranges:
+        raise ImproperlyConfigured(f"{name}={raw!r} must list at least one port (e.g. 631,9100-9109).")
+    return tuple(ranges)
+
+
+# The ports a printer may have (checked when it is saved and when a ticket is sent): a printer's
+# address must not reach the platform's other services (Redis 6379, PostgreSQL 5432, ...).
+PRINTER_ALLOWED_PORTS = _port_ranges("PRINTER_ALLOWED_PORTS", "631,9100-9109")
 
 # --- LiveKit (off when LIVEKIT_URL is unset) ----------------------------------------------
 LIVEKIT_URL = _url("LIVEKIT_URL", schemes={"ws", "wss", "http", "https"})

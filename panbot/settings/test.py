@@ -43,3 +43,4 @@ DATABASES["embedded"] = {  # noqa: F405
 CALLER_MAX_CALLS_PER_MINUTE = 1_000_000
 TRUNK_MAX_CALLS_PER_SECOND = 1_000_000
 PRINTER_ALLOW_LOOPBACK = True  # the fake printers listen on loopback
+PRINTER_ALLOWED_PORTS = ((1, 65535),)  # ... on ephemeral ports

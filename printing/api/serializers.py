@@ -105,11 +105,20 @@ class AgentClaimOutput(serializers.Serializer):
 
 
 class AgentReportInput(InputSerializer):
-    """How the job went at the printer."""
+    """How the job went at the printer, for the claim it was handed out with."""
 
+    attempt = serializers.IntegerField(
+        min_value=1, help_text="The `attempt` the claim gave this job: a report for an older claim is refused (409)."
+    )
     printed = serializers.BooleanField()
     printer_status = serializers.ChoiceField(choices=["ok", "offline", "paper_out"])
     error = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    unconfirmed = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="The whole ticket went out but the printer did not confirm it: failed for a person to check, "
+        "never retried (it could print twice).",
+    )
 
 
 class PrintAgentActiveInput(InputSerializer):

@@ -179,8 +179,10 @@ class AgentReportView(GenericAPIView):
         job = services.print_agent_report(
             agent=request.auth,
             job_id=job_id,
+            attempt=data["attempt"],
             printed=data["printed"],
             status=data["printer_status"],
             error=data["error"],
+            unconfirmed=data["unconfirmed"],
         )
         return Response(PrintJobOutput(job).data)

@@ -32,6 +32,9 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
         ({"DEBUG": "true", "REDIS_URL": "redis://cache:notaport/0"}, "REDIS_URL='redis://cache:notaport/0' must be"),
         ({"DEBUG": "true", "LIVEKIT_URL": "wss://lk.example.com"}, "LIVEKIT_API_KEY and LIVEKIT_API_SECRET"),
         ({"DEBUG": "true", "DATABASE_URL": "nosuchdb://x"}, "DATABASE_URL is not a valid database URL"),
+        ({"DEBUG": "true", "PRINTER_ALLOWED_PORTS": "9100,ipp"}, "PRINTER_ALLOWED_PORTS: 'ipp' is not a port number"),
+        ({"DEBUG": "true", "PRINTER_ALLOWED_PORTS": "9109-9100"}, "'9109-9100': the first port must not be above"),
+        ({"DEBUG": "true", "PRINTER_ALLOWED_PORTS": " , "}, "PRINTER_ALLOWED_PORTS=' , ' must list at least one"),
     ],
 )
 def test_bad_settings_stop_start_up_with_a_message_naming_them(env, message):

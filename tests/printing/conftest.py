@@ -21,7 +21,13 @@ PAPER_OK, PAPER_END = 0x12, 0x72  # DLE EOT 4 answers: fixed bits; plus paper-en
 
 @dataclass
 class FakePrinter:
-    """A raw TCP (9100-style) printer on 127.0.0.1. Modes: print, reset (drops mid-job), paper_out, mute."""
+    """A raw TCP (9100-style) printer on 127.0.0.1.
+
+    Modes: print (answers the status queries before and after the ticket), reset (drops the
+    connection before the ticket), paper_out, mute (never answers a status query), stall (answers
+    the first status query, then never reads nor answers again), reset_after (drops the connection
+    right after receiving the whole ticket).
+    """
 
     mode: str = "print"
     jobs: list[bytes] = field(default_factory=list)
@@ -49,23 +55,38 @@ class FakePrinter:
             conn.settimeout(5)
             if self.mode == "reset":
                 conn.recv(3)
-                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-                return  # closes with a reset: the printer died mid-job
+                self._reset(conn)
+                return  # closes with a reset: the printer died before the ticket
             data = b""
             try:
                 while chunk := conn.recv(65536):
                     data += chunk
-                    if data.startswith(PAPER_STATUS_QUERY) and len(data) == len(PAPER_STATUS_QUERY):
+                    if data == PAPER_STATUS_QUERY:  # the status query before the ticket
                         if self.mode != "mute":
                             conn.sendall(bytes([PAPER_END if self.mode == "paper_out" else PAPER_OK]))
                         if self.mode == "paper_out":
                             return
+                        if self.mode == "stall":
+                            self._stop.wait(10)  # never reads nor answers again
+                            return
+                    elif self.mode == "reset_after" and b"\x1dV" in data:  # the ticket's cut: all of it is here
+                        self.jobs.append(data[len(PAPER_STATUS_QUERY) :])
+                        self._reset(conn)
+                        return
+                    elif self.mode != "mute" and len(data) > 3 and data.endswith(PAPER_STATUS_QUERY):
+                        conn.sendall(bytes([PAPER_OK]))  # the status query after the ticket: it is here
             except TimeoutError:
                 pass
             if data.startswith(PAPER_STATUS_QUERY):
                 data = data[len(PAPER_STATUS_QUERY) :]
+            if self.mode != "mute" and data.endswith(PAPER_STATUS_QUERY):
+                data = data[: -len(PAPER_STATUS_QUERY)]
             if data:
                 self.jobs.append(data)
+
+    @staticmethod
+    def _reset(conn: socket.socket) -> None:
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
 
     def wait_for_jobs(self, count: int, timeout: float = 5.0) -> list[bytes]:
         deadline = time.monotonic() + timeout

@@ -91,6 +91,7 @@ def test_update_changes_only_what_is_sent(world):
 def test_staff_reprint_an_order_and_see_its_jobs(world):
     assert world.own.printer.name == "Kitchen"  # before the order: it prints nothing by itself then
     order_url = BASE.format(world.own.business.pk) + f"orders/{world.own.order.pk}/"
+    assert world.own.printer.tickets == "kitchen"  # added after the order: the reprint is its only job
     client = world.client("staff")
     response = client.post(order_url + "print/", {"kind": "kitchen"}, format="json")
     assert response.status_code == 202
@@ -148,7 +149,7 @@ def test_an_agent_only_gets_and_reports_its_own_business_jobs(world, api_client)
     api_client.credentials(HTTP_AUTHORIZATION=f"Device {own_token}")
     jobs = api_client.post("/api/v1/print-agent/claim/", {}, format="json").json()["jobs"]
     assert [j["id"] for j in jobs] == [own_job.pk]
-    report = {"printed": True, "printer_status": "ok"}
+    report = {"attempt": 1, "printed": True, "printer_status": "ok"}
     assert (
         api_client.post(f"/api/v1/print-agent/jobs/{foreign_job.pk}/result/", report, format="json").status_code == 404
     )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 
 import pytest
+from celery import Celery
 from django.db import transaction
 
 from orders.models import Order
@@ -236,32 +239,79 @@ def test_lost_task_messages_are_sent_again_by_the_resume_task(business, make_pri
     assert PrintJob.objects.get(pk=fresh.pk).status == "queued"
 
 
-def test_retries_wait_1_2_and_4_seconds_on_a_real_worker(transactional_db, business, make_printer, settings):
+@contextlib.contextmanager
+def on_broker(url: str) -> Iterator[Celery]:
+    """The Celery app on a real broker, not eager; every global it changes is put back after."""
+    from panbot.celery import app
+
+    saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url")}
+    app.conf.task_always_eager = False
+    app.conf.broker_url = url
+    try:
+        yield app
+    finally:
+        app.conf.update(saved)
+        # The app keeps its pools for that broker: dropped, so the next send takes the restored one.
+        # (Not closed: kombu shares a pool per broker URL process-wide, and a closed one stays closed.)
+        app._pool = None
+        app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def real_broker(settings):
+    with on_broker(settings.REDIS_URL) as app:
+        yield app
+
+
+def test_retries_wait_1_2_and_4_seconds_on_a_real_worker(transactional_db, business, make_printer, real_broker):
     """A real Celery worker on the Redis broker: the printer sees the attempts 1 s, 2 s and 4 s apart."""
     from celery.contrib.testing.worker import start_worker
-
-    from panbot.celery import app
 
     broken = FakePrinter(mode="reset")
     printer = make_printer(broken.port)
     job = PrintJob.objects.create(business=business, printer=printer, kind="test")
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    app.conf.broker_url = settings.REDIS_URL
     try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        # The printing queue's own worker (as in production): printing tasks are routed there.
+        with start_worker(real_broker, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=["printing"]):
             send_print_job.delay(job.pk, 0)
             deadline = time.monotonic() + 20
             while PrintJob.objects.get(pk=job.pk).status != "failed" and time.monotonic() < deadline:
                 time.sleep(0.1)
     finally:
-        app.conf.task_always_eager = eager
         broken.stop()
     assert PrintJob.objects.get(pk=job.pk).status == "failed"
     gaps = [round(b - a, 1) for a, b in zip(broken.connections, broken.connections[1:], strict=False)]
     assert len(broken.connections) == 4, gaps
     for gap, wanted in zip(gaps, services.RETRY_DELAYS, strict=True):
         assert wanted <= gap < wanted + 1.0, gaps
+
+
+def test_the_real_broker_leaves_the_celery_app_as_it_found_it(settings):
+    from panbot.celery import app
+
+    before = app.conf.broker_url
+    app.conf.broker_url = "memory://before"
+    try:
+        with on_broker(settings.REDIS_URL) as real:
+            assert (real.conf.broker_url, real.conf.task_always_eager) == (settings.REDIS_URL, False)
+            with real.connection_for_write() as connection:
+                connection.ensure_connection(max_retries=1)
+            real.pool  # noqa: B018  (a pooled connection to the real broker)
+        assert (app.conf.broker_url, app.conf.task_always_eager) == ("memory://before", True)
+        assert app._pool is None
+    finally:
+        app.conf.broker_url = before
+
+
+def test_printing_tasks_go_to_their_own_queue_the_reaper_stays_on_the_default_one():
+    from panbot.celery import app
+
+    def queue(name: str) -> str:
+        return app.amqp.router.route({}, name)["queue"].name
+
+    assert queue("printing.tasks.send_print_job") == "printing"
+    assert queue("printing.tasks.resume_print_jobs") == "printing"
+    assert queue("telephony.tasks.reap_stale_calls") == "celery"
 
 
 def test_the_ticket_document_is_the_layout_for_the_printers_paper(place, make_printer, fake_printer):
@@ -274,3 +324,26 @@ def test_the_ticket_document_is_the_layout_for_the_printers_paper(place, make_pr
     # The "printed at" line is the send time; the rest must match the 58 mm CP850 layout.
     assert decode_escpos(data, "cp850").splitlines()[:-1] == expected.splitlines()[:-1]
     assert printer.code_page == "CP850"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_broker_error_after_commit_does_not_fail_the_order_and_the_resume_task_sends_it(
+    business, menu, at, taking_orders, make_printer, fake_printer, monkeypatch, caplog
+):
+    make_printer(fake_printer.port)
+    at(2026, 6, 13, 18, 0)
+
+    def broker_down(*args: object, **kwargs: object) -> None:
+        raise ConnectionRefusedError("the broker is down")
+
+    monkeypatch.setattr(send_print_job, "delay", broker_down)
+    order = order_place(business=business, items=[{"item_id": menu.cola.pk, "quantity": 1}], customer_name="Giulia",
+                        customer_phone="333 123 4567")  # fmt: skip
+    assert Order.objects.filter(pk=order.pk).exists()  # placed and committed
+    job = PrintJob.objects.get()
+    assert job.status == "queued" and fake_printer.jobs == []
+    assert any("the broker is down" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)  # logged
+    monkeypatch.undo()
+    PrintJob.objects.filter(pk=job.pk).update(created_at="2020-01-01T00:00:00Z")
+    assert services.print_jobs_resume() == 1
+    assert len(fake_printer.wait_for_jobs(1)) == 1

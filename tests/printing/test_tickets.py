@@ -120,3 +120,26 @@ def test_notes_and_allergies_print_inverted_and_bold(order):
     data = tickets.escpos(tickets.kitchen_ticket(order), paper_width_mm=80, code_page="CP858")
     before_note = data[: data.index(b"! NOTE")]
     assert before_note.rfind(b"\x1dB\x01") > before_note.rfind(b"\x1dB\x00")  # white on black when it prints
+
+
+@pytest.mark.parametrize("injected", ["\x1dV\x00", "\x1bp\x00\x19\xfa", "\x10\x14\x01\x00\x05", "\x7f\x1b@"])
+def test_control_characters_in_a_customers_text_never_reach_the_printer(order, injected):
+    from orders.models import Order
+
+    # In memory (PostgreSQL refuses NUL in text; other control characters could come from any writer).
+    placed = Order.objects.prefetch_related("lines__modifiers").get(pk=order.pk)
+    placed.notes, placed.customer_name = f"senza{injected}cipolla", f"Giulia{injected}"
+    for line in placed.lines.all():
+        line.notes = f"ben{injected}cotta"
+    for build in (tickets.kitchen_ticket, tickets.receipt):
+        lines = build(placed)
+        data = tickets.escpos(lines, paper_width_mm=80, code_page="CP858")
+        assert b"\x1bp" not in data and b"\x10\x14" not in data and b"\x7f" not in data
+        assert data.count(b"\x1dV") == 1  # only the ticket's own cut, at the end
+        text = decode_escpos(data, "cp858")  # raises on any command the layout does not emit
+        preview = tickets.preview(lines, paper_width_mm=80, code_page="CP858")
+        assert text == preview  # the preview shows what prints
+        assert not any(ord(c) < 0x20 and c != "\n" for c in preview)
+        assert "Giulia" in preview
+    kitchen = tickets.preview(tickets.kitchen_ticket(placed), paper_width_mm=80, code_page="CP858")
+    assert "senza" in kitchen and "cipolla" in kitchen and "ben" in kitchen
