@@ -109,6 +109,14 @@ def test_owner_sees_the_analytics_charts_with_data(live, calls):
     screenshot(page, "analytics")
     assert page.errors == []
 
+    page.get_by_label("From").fill("2026-03-10")  # a period that ends before it starts
+    page.get_by_label("To").fill("2026-03-01")
+    page.get_by_label("To").press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("To:")
+    expect(page.get_by_text("Check the filters above.")).to_be_visible()
+    expect(page.locator("[data-chart=per-day]")).to_be_hidden()
+    assert all("400 (Bad Request)" in error for error in page.errors), page.errors  # the API's answer, shown
+
 
 def test_staff_and_outsiders_cannot_open_calls_or_analytics(live, calls):
     call = CallRecord.objects.filter(business=calls).first()
