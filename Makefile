@@ -20,7 +20,13 @@ MO := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
 
 messages: $(MO)
 
-install: $(STAMP) $(MO)
+# The dashboard's browser libraries (package.json; served from node_modules by Django/WhiteNoise).
+NODE_STAMP := node_modules/.package-lock.json
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 18+ (apt-get install nodejs npm)"; exit 1; }
+	npm ci --no-audit --no-fund --silent
+
+install: $(STAMP) $(MO) $(NODE_STAMP)
 
 # Embedded default unless DATABASE_URL / REDIS_URL are set: SQLite, in-memory channel layer, eager Celery.
 run: install

@@ -19,4 +19,7 @@ urlpatterns = [
     path("b/<int:business_id>/settings/", views.SettingsView.as_view(), name="settings"),
     path("b/<int:business_id>/numbers/", views.NumbersView.as_view(), name="numbers"),
     path("b/<int:business_id>/numbers/<int:number_id>/", views.NumberDetailView.as_view(), name="number"),
+    path("b/<int:business_id>/calls/", views.CallsView.as_view(), name="calls"),
+    path("b/<int:business_id>/calls/<int:call_id>/", views.CallDetailView.as_view(), name="call"),
+    path("b/<int:business_id>/analytics/", views.AnalyticsView.as_view(), name="analytics"),
 ]

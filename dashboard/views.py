@@ -131,3 +131,37 @@ class SettingsView(PageView):
             ],
             **kwargs,
         )
+
+
+class CallsView(PageView):
+    """The call history: filters, "load more", and the CSV of the same calls. Managers and owners."""
+
+    template_name = "dashboard/calls.html"
+    page = "calls"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        # What the outcome filter offers: (value, label); the value is "status" or "status:reason".
+        outcomes = [
+            ("completed", _("Answered")),
+            ("completed:transferred", _("Answered, transferred to staff")),
+            ("rejected", _("Lost (refused)")),
+            ("rejected:number_busy", _("Lost: number at its call limit")),
+            ("rejected:business_busy", _("Lost: restaurant at its call limit")),
+            ("completed:worker_full", _("Lost: assistant overloaded")),
+            ("failed", _("Failed")),
+        ]
+        return super().get_context_data(outcomes=outcomes, **kwargs)
+
+
+class CallDetailView(PageView):
+    """One call: its conversation, the tools the assistant used, and the orders and bookings it made."""
+
+    template_name = "dashboard/call_detail.html"
+    page = "calls"
+
+
+class AnalyticsView(PageView):
+    """Charts of a date range against the one before it. Managers and owners."""
+
+    template_name = "dashboard/analytics.html"
+    page = "analytics"

@@ -365,7 +365,9 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 # --- Static -------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# The dashboard's chart library (uPlot) comes from npm: `make install` runs `npm ci` (package-lock.json)
+# and its dist folder is served as static/vendor/uplot/ (nothing copied into the repo, nothing from a CDN).
+STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/uplot", BASE_DIR / "node_modules" / "uplot" / "dist")]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -58,3 +58,12 @@ export async function apiAll(path) {
   }
   return results;
 }
+
+// A file the API answers (a CSV export) as a Blob, with the same token handling; never a token in a URL.
+export async function apiBlob(path) {
+  const options = {};
+  let response = await send(path, options, await token(false));
+  if (response.status === 401) response = await send(path, options, await token(true));
+  if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
+  return response.blob();
+}

@@ -21,3 +21,12 @@ export function languageName(code) {
     return code;
   }
 }
+
+// A call's length as "1:05" or "1:02:05".
+export function duration(seconds) {
+  const s = Math.round(Number(seconds));
+  const hours = Math.floor(s / 3600);
+  const mm = String(Math.floor((s % 3600) / 60)).padStart(hours ? 2 : 1, "0");
+  const ss = String(s % 60).padStart(2, "0");
+  return hours ? `${hours}:${mm}:${ss}` : `${mm}:${ss}`;
+}

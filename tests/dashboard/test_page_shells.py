@@ -67,3 +67,14 @@ def test_the_sign_in_form_cannot_put_a_password_in_a_url(client):
     html = client.get(reverse("dashboard:signin")).content.decode()
     assert 'data-widget="signin" method="post"' in html
     assert 'button-wide" disabled>' in html
+
+
+def test_the_analytics_page_loads_its_chart_library_from_our_static_files_not_a_cdn(client, business):
+    """uPlot comes from npm (package-lock.json, `make install`) and is served by Django/WhiteNoise."""
+    from django.contrib.staticfiles import finders
+
+    html = client.get(reverse("dashboard:analytics", args=[business.pk])).content.decode()
+    assert '<script src="/static/vendor/uplot/uPlot.iife.min.js" defer></script>' in html
+    assert "//cdn" not in html and "https://" not in html
+    found = finders.find("vendor/uplot/uPlot.iife.min.js")
+    assert found and "node_modules" in found
