@@ -44,3 +44,10 @@ CALLER_MAX_CALLS_PER_MINUTE = 1_000_000
 TRUNK_MAX_CALLS_PER_SECOND = 1_000_000
 PRINTER_ALLOW_LOOPBACK = True  # the fake printers listen on loopback
 PRINTER_ALLOWED_PORTS = ((1, 65535),)  # ... on ephemeral ports
+# pytest-xdist workers share one Redis (pub/sub ignores the database number) while each has a
+# test database of its own, so business ids repeat across workers: without a prefix per worker a
+# board in one worker receives the other worker's events. Servers the tests start in a child
+# process get the worker's prefix in CHANNEL_LAYER_PREFIX (tests/panbot/feed/servers.py) or by fork.
+if os.environ.get("PYTEST_XDIST_WORKER") and "CHANNEL_LAYER_PREFIX" not in os.environ:
+    CHANNEL_LAYER_PREFIX = f"{CHANNEL_LAYER_PREFIX}-{os.environ['PYTEST_XDIST_WORKER']}"  # noqa: F405
+    CHANNEL_LAYERS["default"].setdefault("CONFIG", {})["prefix"] = CHANNEL_LAYER_PREFIX  # noqa: F405
