@@ -168,6 +168,7 @@ class FeedConsumer(AsyncWebsocketConsumer):
             "orders": data["orders"],
             "reservations": data["reservations"],
             "calls": data["calls"],
+            "print_failures": data["print_failures"],
         }
         if reset:
             frame["reset"] = True
