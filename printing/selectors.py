@@ -15,6 +15,12 @@ def business_printers(business_id: int) -> QuerySet[Printer]:
     return Printer.objects.filter(business_id=business_id)
 
 
+def business_printers_down(business_id: int) -> QuerySet[Printer]:
+    """The business's active printers that said they cannot print (offline, out of paper)."""
+    down = (Printer.Status.OFFLINE, Printer.Status.PAPER_OUT)
+    return business_printers(business_id).filter(is_active=True, status__in=down)
+
+
 def business_print_agents(business_id: int) -> QuerySet[PrintAgent]:
     return PrintAgent.objects.filter(business_id=business_id)
 

@@ -169,6 +169,7 @@ class FeedConsumer(AsyncWebsocketConsumer):
             "reservations": data["reservations"],
             "calls": data["calls"],
             "print_failures": data["print_failures"],
+            "printers_down": data["printers_down"],
         }
         if reset:
             frame["reset"] = True

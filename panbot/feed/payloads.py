@@ -11,7 +11,7 @@ from typing import Literal, NotRequired, TypedDict
 
 from orders.payloads import OrderPayload
 from panbot.events import EventMessage
-from printing.payloads import PrintJobPayload
+from printing.payloads import PrinterStatusPayload, PrintJobPayload
 from reservations.payloads import ReservationPayload
 
 
@@ -43,6 +43,7 @@ class SnapshotFrame(TypedDict):
     reservations: list[ReservationPayload]  # today's and tomorrow's, by start time
     calls: list[LiveCallPayload]  # live calls, oldest first
     print_failures: list[PrintJobPayload]  # open orders' kitchen tickets whose latest job on a printer failed
+    printers_down: list[PrinterStatusPayload]  # active printers offline or out of paper, as printer.status said
     reset: NotRequired[bool]
 
 
@@ -59,3 +60,4 @@ class SnapshotData(TypedDict):
     reservations: list[ReservationPayload]
     calls: list[LiveCallPayload]
     print_failures: list[PrintJobPayload]
+    printers_down: list[PrinterStatusPayload]

@@ -19,8 +19,8 @@ from panbot.events import EventMessage, event_message
 from panbot.feed.cursor import Cursor, Horizon
 from panbot.feed.payloads import LiveCallPayload, SnapshotData
 from panbot.models import Event
-from printing.payloads import print_job_payload
-from printing.selectors import orders_failed_tickets
+from printing.payloads import print_job_payload, printer_status_payload
+from printing.selectors import business_printers_down, orders_failed_tickets
 from reservations.models import Reservation
 from reservations.payloads import reservation_payload
 from restaurants.models import Business
@@ -80,7 +80,7 @@ def _call_payload(call: ActiveCall) -> LiveCallPayload:
 
 def feed_snapshot(*, business_id: int) -> tuple[SnapshotData, Cursor] | None:
     """Today's open orders (and their kitchen tickets that failed), today's and tomorrow's reservations, live
-    calls, and the cursor they correspond to.
+    calls, the printers that cannot print, and the cursor they correspond to.
 
     None when the business does not exist.
     """
@@ -112,6 +112,7 @@ def feed_snapshot(*, business_id: int) -> tuple[SnapshotData, Cursor] | None:
             "reservations": [reservation_payload(reservation) for reservation in reservations],
             "calls": [_call_payload(call) for call in calls],
             "print_failures": [print_job_payload(job) for job in failed],
+            "printers_down": [printer_status_payload(printer) for printer in business_printers_down(business.pk)],
         }
     return data, Cursor(horizon=horizon, taken_at=taken_at)
 

@@ -215,6 +215,9 @@ function ticketOutcome(job) {
 function printerStatus(printer) {
   if (printer.status === "offline" || printer.status === "paper_out") printers.set(printer.printer_id, printer);
   else printers.delete(printer.printer_id);
+}
+
+function showPrinters() {
   const down = [...printers.values()];
   printerBar.hidden = down.length === 0;
   printerBar.textContent = down.map((p) => t(`printer_${p.status}`, { name: p.name })).join(" ");
@@ -226,6 +229,9 @@ async function onSnapshot(frame) {
   tickets.clear();
   for (const order of frame.orders) upsert(order, { announce: false });
   for (const job of frame.print_failures ?? []) ticketOutcome(job);
+  printers.clear();
+  for (const printer of frame.printers_down ?? []) printerStatus(printer);
+  showPrinters();
   await placedTimes(frame.orders.filter((o) => o.status === "new" && !since.has(o.order_id)).map((o) => o.order_id)).catch(() => {});
   // a snapshot after a reset can bring orders placed while we were away: announce those
   if (frame.orders.some((o) => o.status === "new" && before.size && !before.has(o.order_id))) beep(0.4);
@@ -245,6 +251,7 @@ function onEvent(event) {
     render();
   } else if (event.type === "printer.status") {
     printerStatus(event.payload);
+    showPrinters();
   }
 }
 

@@ -49,6 +49,7 @@ def test_a_ticket_that_failed_is_marked_on_its_card_and_a_reprint_on_a_working_p
     page.reload()  # a new page learns of the failed ticket from the feed's snapshot
     expect(page.locator("[data-feed-state]")).to_have_attribute("data-feed-state", "live")
     expect(marker).to_contain_text("Ticket not printed")
+    expect(page.get_by_role("alert").filter(has_text="Printer Cucina is offline.")).to_be_visible()
 
     fake = FakePrinter()
     try:

@@ -46,3 +46,7 @@ def test_the_snapshot_names_the_kitchen_tickets_whose_latest_job_on_a_printer_fa
     )
     assert "refused" in data["print_failures"][0]["error"]
     assert not selectors.orders_failed_tickets(outsider_business.pk, [failed.pk]).exists()  # another business's orders
+    down = [(printer["name"], printer["status"]) for printer in data["printers_down"]]
+    assert down == [("Cassa", "offline"), ("Cucina", "offline")]  # Bar printed: not down
+    assert "refused" in data["printers_down"][0]["detail"]
+    assert not selectors.business_printers_down(outsider_business.pk).exists()
