@@ -168,6 +168,8 @@ class FeedConsumer(AsyncWebsocketConsumer):
             "orders": data["orders"],
             "reservations": data["reservations"],
             "calls": data["calls"],
+            "print_failures": data["print_failures"],
+            "printers_down": data["printers_down"],
         }
         if reset:
             frame["reset"] = True

@@ -11,6 +11,7 @@ from typing import Literal, NotRequired, TypedDict
 
 from orders.payloads import OrderPayload
 from panbot.events import EventMessage
+from printing.payloads import PrinterStatusPayload, PrintJobPayload
 from reservations.payloads import ReservationPayload
 
 
@@ -41,6 +42,8 @@ class SnapshotFrame(TypedDict):
     orders: list[OrderPayload]  # today's open orders (business's local day), by pickup time
     reservations: list[ReservationPayload]  # today's and tomorrow's, by start time
     calls: list[LiveCallPayload]  # live calls, oldest first
+    print_failures: list[PrintJobPayload]  # open orders' kitchen tickets whose latest job on a printer failed
+    printers_down: list[PrinterStatusPayload]  # active printers offline or out of paper, as printer.status said
     reset: NotRequired[bool]
 
 
@@ -56,3 +59,5 @@ class SnapshotData(TypedDict):
     orders: list[OrderPayload]
     reservations: list[ReservationPayload]
     calls: list[LiveCallPayload]
+    print_failures: list[PrintJobPayload]
+    printers_down: list[PrinterStatusPayload]

@@ -19,6 +19,8 @@ from panbot.events import EventMessage, event_message
 from panbot.feed.cursor import Cursor, Horizon
 from panbot.feed.payloads import LiveCallPayload, SnapshotData
 from panbot.models import Event
+from printing.payloads import print_job_payload, printer_status_payload
+from printing.selectors import business_printers_down, orders_failed_tickets
 from reservations.models import Reservation
 from reservations.payloads import reservation_payload
 from restaurants.models import Business
@@ -77,7 +79,8 @@ def _call_payload(call: ActiveCall) -> LiveCallPayload:
 
 
 def feed_snapshot(*, business_id: int) -> tuple[SnapshotData, Cursor] | None:
-    """Today's open orders, today's and tomorrow's reservations, live calls, and the cursor they correspond to.
+    """Today's open orders (and their kitchen tickets that failed), today's and tomorrow's reservations, live
+    calls, the printers that cannot print, and the cursor they correspond to.
 
     None when the business does not exist.
     """
@@ -95,6 +98,8 @@ def feed_snapshot(*, business_id: int) -> tuple[SnapshotData, Cursor] | None:
             .select_related("business")
             .order_by("pickup_at", "id")
         )
+        orders = list(orders)
+        failed = orders_failed_tickets(business.pk, [order.pk for order in orders])
         _, two_days_end = _local_day_bounds(business, 2)
         reservations = (
             Reservation.objects.filter(business=business, starts_at__gte=today_start, starts_at__lt=two_days_end)
@@ -106,6 +111,8 @@ def feed_snapshot(*, business_id: int) -> tuple[SnapshotData, Cursor] | None:
             "orders": [order_payload(order) for order in orders],
             "reservations": [reservation_payload(reservation) for reservation in reservations],
             "calls": [_call_payload(call) for call in calls],
+            "print_failures": [print_job_payload(job) for job in failed],
+            "printers_down": [printer_status_payload(printer) for printer in business_printers_down(business.pk)],
         }
     return data, Cursor(horizon=horizon, taken_at=taken_at)
 

@@ -1,7 +1,8 @@
 // The order board: today's open orders from the live feed, in columns by status. A new order chimes
 // and stays highlighted until someone accepts or rejects it; past ORDER_ACK_ALERT_SECONDS it turns red
 // and the chime repeats. While the feed is down the board says so, keeps what it had, and catches up
-// from its cursor when the network returns.
+// from its cursor when the network returns. A kitchen ticket that failed to print is marked on its card
+// with a reprint button, and a printer that is offline or out of paper is named in a banner.
 import { api, apiAll } from "./api.js";
 import { Feed } from "./feed.js";
 import { money } from "./fmt.js";
@@ -22,11 +23,14 @@ const feedState = board.querySelector("[data-feed-state]");
 const soundButton = board.querySelector("[data-action=enable-sound]");
 const dialog = board.querySelector("[data-reject-dialog]");
 const connection = document.querySelector("[data-widget=connection]");
+const printerBar = board.querySelector("[data-printer-alert]");
 
 const orders = new Map(); // order_id -> the feed's OrderPayload
 const since = new Map(); // order_id -> when it was placed (ms), for new orders
 const flagged = new Set(); // order ids the server announced as unacknowledged
 const errors = new Map(); // order_id -> the last refusal, shown on its card
+const tickets = new Map(); // order_id -> Map(printer_id -> its failed kitchen PrintJobPayload, + reprinting)
+const printers = new Map(); // printer_id -> the last printer.status saying it cannot print
 let context = null;
 let lastRepeat = 0;
 let offline = false;
@@ -123,7 +127,25 @@ function card(order) {
       el("span", { class: "total", text: money(order.total, order.currency) }),
     ),
     error ? el("p", { class: "card-error", role: "alert", text: error }) : null,
+    ...[...(tickets.get(order.order_id)?.values() ?? [])].map(ticketFailed),
     actions(order),
+  );
+}
+
+function ticketFailed(job) {
+  return el(
+    "div",
+    { class: "ticket-failed", role: "alert", "data-ticket-failed": job.printer_id },
+    el("strong", { text: t("ticket_not_printed") }),
+    el("span", { text: `${job.printer_name}: ${job.error}` }),
+    el("button", {
+      type: "button",
+      class: "button button-danger button-reprint",
+      "data-reprint": job.order_id,
+      "data-printer": job.printer_id,
+      disabled: Boolean(job.reprinting),
+      text: job.reprinting ? t("reprinting") : t("reprint"),
+    }),
   );
 }
 
@@ -131,7 +153,8 @@ function card(order) {
 function focusKey() {
   const active = document.activeElement;
   if (!active || !board.contains(active) || active.tagName !== "BUTTON") return null;
-  const { accept, move, reject, order } = active.dataset;
+  const { accept, move, reject, reprint, printer, order } = active.dataset;
+  if (reprint) return `[data-reprint="${reprint}"][data-printer="${printer}"]`;
   if (accept) return `[data-accept="${accept}"][data-order="${order}"]`;
   if (move) return `[data-move="${move}"][data-order="${order}"]`;
   if (reject) return `[data-reject="${reject}"]`;
@@ -149,7 +172,7 @@ function render() {
     column.querySelector("[data-count]").textContent = String(list.length);
     column.querySelector("[data-empty]").hidden = list.length > 0;
   }
-  if (offline) board.querySelectorAll(".card-actions button").forEach((b) => (b.disabled = true)); // nothing can be sent
+  if (offline) board.querySelectorAll(".card-actions button, .ticket-failed button").forEach((b) => (b.disabled = true)); // nothing can be sent
   const waiting = byStatus.new.length;
   alertBar.hidden = waiting === 0;
   alertBar.classList.toggle("alert-late", byStatus.new.some(late));
@@ -164,6 +187,7 @@ function upsert(order, { announce, placedAt }) {
   if (!OPEN.includes(order.status)) {
     orders.delete(order.order_id);
     errors.delete(order.order_id);
+    tickets.delete(order.order_id);
     return;
   }
   orders.set(order.order_id, order);
@@ -178,10 +202,36 @@ async function placedTimes(newIds) {
   for (const order of listed) if (newIds.includes(order.id)) since.set(order.id, Date.parse(order.created_at));
 }
 
+// A kitchen ticket's outcome: a failure is kept on its order's card until that printer prints it.
+function ticketOutcome(job) {
+  if (job.kind !== "kitchen" || !orders.has(job.order_id)) return;
+  const failed = tickets.get(job.order_id) ?? new Map();
+  if (job.status === "failed") failed.set(job.printer_id, job);
+  else if (job.status === "printed") failed.delete(job.printer_id);
+  if (failed.size) tickets.set(job.order_id, failed);
+  else tickets.delete(job.order_id);
+}
+
+function printerStatus(printer) {
+  if (printer.status === "offline" || printer.status === "paper_out") printers.set(printer.printer_id, printer);
+  else printers.delete(printer.printer_id);
+}
+
+function showPrinters() {
+  const down = [...printers.values()];
+  printerBar.hidden = down.length === 0;
+  printerBar.textContent = down.map((p) => t(`printer_${p.status}`, { name: p.name })).join(" ");
+}
+
 async function onSnapshot(frame) {
   const before = new Set(orders.keys());
   orders.clear();
+  tickets.clear();
   for (const order of frame.orders) upsert(order, { announce: false });
+  for (const job of frame.print_failures ?? []) ticketOutcome(job);
+  printers.clear();
+  for (const printer of frame.printers_down ?? []) printerStatus(printer);
+  showPrinters();
   await placedTimes(frame.orders.filter((o) => o.status === "new" && !since.has(o.order_id)).map((o) => o.order_id)).catch(() => {});
   // a snapshot after a reset can bring orders placed while we were away: announce those
   if (frame.orders.some((o) => o.status === "new" && before.size && !before.has(o.order_id))) beep(0.4);
@@ -196,6 +246,12 @@ function onEvent(event) {
   } else if (event.type === "order.unacknowledged") {
     flagged.add(event.payload.order_id);
     render();
+  } else if (event.type === "print_job.updated") {
+    ticketOutcome(event.payload);
+    render();
+  } else if (event.type === "printer.status") {
+    printerStatus(event.payload);
+    showPrinters();
   }
 }
 
@@ -233,6 +289,23 @@ async function transition(orderId, body, button) {
   button?.focus?.();
 }
 
+async function reprint(orderId, printerId) {
+  const job = tickets.get(orderId)?.get(printerId);
+  if (!job) return;
+  job.reprinting = true;
+  render();
+  try {
+    await api(`businesses/${context.businessId}/orders/${orderId}/print/`, { method: "POST", body: { kind: "kitchen", printer: printerId } });
+  } catch (error) {
+    const body = error.body || {};
+    const sentences = Object.values(body).flat().filter((v) => typeof v === "string");
+    job.reprinting = false;
+    job.error = error.status ? sentences.join(" ") || error.message : t("offline");
+    render();
+  }
+  // Accepted: the marker says "Reprinting…" until the feed tells how the new job went.
+}
+
 board.addEventListener("click", (event) => {
   const target = event.target.closest("button");
   if (!target || target.disabled) return;
@@ -240,6 +313,8 @@ board.addEventListener("click", (event) => {
     transition(Number(target.dataset.order), { to_status: "accepted", prep_minutes: Number(target.dataset.accept) });
   } else if (target.dataset.move) {
     transition(Number(target.dataset.order), { to_status: target.dataset.move });
+  } else if (target.dataset.reprint) {
+    reprint(Number(target.dataset.reprint), Number(target.dataset.printer));
   } else if (target.dataset.reject) {
     openReject(Number(target.dataset.reject));
   } else if (target.dataset.action === "close-dialog") {
