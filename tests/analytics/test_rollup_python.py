@@ -10,13 +10,11 @@ and every column must agree. A property test then compares SQL and Python on ran
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -26,7 +24,7 @@ from analytics.models import DURATION_BOUNDS, CallHourlyRollup
 from analytics.services import rollups_add_calls, rollups_add_records, rollups_rebuild
 from restaurants.models import Business
 from telephony.models import CallRecord, SipNumber
-from tests.analytics.calls import local
+from tests.analytics.calls import local, on_sqlite
 from tests.analytics.test_rollup_equals_raw import ZONES
 
 ROME, KOLKATA = "Europe/Rome", "Asia/Kolkata"
@@ -112,18 +110,6 @@ def _named(rows: dict, businesses: dict[int, str], numbers: dict[int | None, str
     return {(businesses[b], numbers[n], hour, day, h): sums for (b, n, hour, day, h), sums in rows.items()}
 
 
-@contextmanager
-def _on_sqlite() -> Iterator[None]:
-    """The embedded default's SQLite as the default database (as tests/telephony/conftest.py's call_backend)."""
-    default = connections["default"]
-    connections["default"] = connections["embedded"]
-    try:
-        assert connection.vendor == "sqlite"
-        yield
-    finally:
-        connections["default"] = default
-
-
 @pytest.mark.django_db(databases=["default", "embedded"])
 def test_python_rollups_equal_postgresqls_sql_rollups_of_the_same_calls():
     # PostgreSQL: each call added by the SQL upsert, one by one (so rows are added to, not only inserted).
@@ -145,7 +131,7 @@ def test_python_rollups_equal_postgresqls_sql_rollups_of_the_same_calls():
     assert by_sql[(KOLKATA, "k", local(KOLKATA, 2026, 3, 1, 5), date(2026, 3, 1), 5)]["calls"] == 1
 
     # The embedded default: the same calls on SQLite, added by the Python writer one by one, then rebuilt.
-    with _on_sqlite():
+    with on_sqlite():
         records, businesses, numbers = _make_calls()
         for record in records:
             rollups_add_records([CallRecord.objects.get(pk=record.pk)])  # as saved and read back
