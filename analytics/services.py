@@ -51,7 +51,7 @@ def rollups_add_records(records: Sequence[CallRecord]) -> None:
     if connection.vendor == "postgresql":
         rollups_add_calls(call_record_ids=[record.pk for record in records])
         return
-    for key, sums in rollup_rows(records, _zones({r.business_id for r in records})).items():
+    for key, sums in rollup_rows(records, _zones(records)).items():
         business_id, sip_number_id, hour, local_date, local_hour = key
         row = CallHourlyRollup.objects.filter(business_id=business_id, sip_number_id=sip_number_id, hour=hour)
         if not row.update(**{column: F(column) + value for column, value in sums.items() if value}):
@@ -72,9 +72,19 @@ _FACT_FIELDS = (
 )  # fmt: skip
 
 
-def _zones(business_ids: Iterable[int | None]) -> dict[int, ZoneInfo]:
-    ids = {pk for pk in business_ids if pk is not None}
-    return {pk: ZoneInfo(tz) for pk, tz in Business.objects.filter(pk__in=ids).values_list("pk", "timezone")}
+def _zones(records: Iterable[CallRecord]) -> dict[int, ZoneInfo]:
+    """The time zones of the records' businesses: the loaded ones', then one query for the others."""
+    zones: dict[int, ZoneInfo] = {}
+    for record in records:
+        business = record.business if CallRecord.business.is_cached(record) else None
+        if business is not None:
+            zones[business.pk] = ZoneInfo(business.timezone)
+    missing = {r.business_id for r in records if r.business_id is not None and r.business_id not in zones}
+    if missing:
+        zones.update(
+            (pk, ZoneInfo(tz)) for pk, tz in Business.objects.filter(pk__in=missing).values_list("pk", "timezone")
+        )
+    return zones
 
 
 @dataclasses.dataclass(frozen=True)
@@ -186,7 +196,8 @@ def _rebuild_batch_python(batch: RebuildBatch, *, whole: bool) -> None:
     records = CallRecord.objects.filter(
         business_id=batch.business_id, started_at__gte=batch.start, started_at__lt=batch.end
     ).only(*_FACT_FIELDS)
-    fresh = rollup_rows(records.iterator(chunk_size=2000), _zones([batch.business_id]))
+    zone = Business.objects.values_list("timezone", flat=True).get(pk=batch.business_id)
+    fresh = rollup_rows(records.iterator(chunk_size=2000), {batch.business_id: ZoneInfo(zone)})
     CallHourlyRollup.objects.bulk_create(
         (
             CallHourlyRollup(

@@ -123,7 +123,7 @@ def end(
     language: str | None = None,
 ) -> CallRecord | None:
     with transaction.atomic():
-        slot = ActiveCall.objects.select_related("call_record")
+        slot = ActiveCall.objects.select_related("call_record__business")  # its zone, for the rollup
         if active_call_id is not None:
             slot = slot.filter(pk=active_call_id)
         if call_record_id is not None:
