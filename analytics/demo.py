@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -48,8 +48,7 @@ def seed_calls(*, businesses: dict[str, Business], today: date | None = None) ->
         first = local_today - timedelta(days=DEMO_DAYS)
         with transaction.atomic():
             added += _seed_business(business, [first + timedelta(days=n) for n in range(DEMO_DAYS)])
-        if connection.vendor == "postgresql":  # the embedded default keeps no rollups
-            rollups_rebuild(business_id=business.pk, since=first)
+        rollups_rebuild(business_id=business.pk, since=first)
     return added
 
 

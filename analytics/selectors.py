@@ -13,17 +13,22 @@ import dataclasses
 import math
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, TypedDict, TypeVar
 from zoneinfo import ZoneInfo
 
-from django.db import connection
+from django.db import connection, models
+from django.db.models import BooleanField, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import ExtractIsoWeekDay
 
 from analytics import sql
-from analytics.models import DURATION_BOUNDS, DURATION_BUCKETS, HISTOGRAM_COLUMNS
+from analytics.models import DURATION_BOUNDS, DURATION_BUCKETS, HISTOGRAM_COLUMNS, CallHourlyRollup
 from analytics.services import local_midnight
+from orders.models import Order
+from reservations.models import Reservation
 
 Source = Literal["rollup", "raw"]
 Period = Literal["current", "previous"]
+P = TypeVar("P", bound=models.Model)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,7 +98,18 @@ def _facts(scope: AnalyticsScope) -> str:
 def _rows(statement: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
-        return cursor.fetchall()
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        return rows
+
+
+def _rollups(scope: AnalyticsScope) -> QuerySet[CallHourlyRollup]:
+    """The scope's rollup rows, both periods: an ORM query, so the embedded default (SQLite) reads them too."""
+    rows = CallHourlyRollup.objects.filter(
+        business_id=scope.business_id, local_date__range=(scope.previous_first, scope.last)
+    )
+    if scope.sip_number_id is not None:
+        rows = rows.filter(sip_number_id=scope.sip_number_id)
+    return rows
 
 
 class DayCounts(TypedDict):
@@ -139,9 +155,14 @@ class Volume:
 def call_volume(scope: AnalyticsScope) -> Volume:
     """Calls per day and the outcome counts (answered, refused by reason, failed, transferred, after hours...)."""
     columns = sql.ALL_SUMS if scope.source == "rollup" else sql.SUM_COLUMNS
-    sums = ", ".join(f"coalesce(sum(f.{c}), 0)::bigint" for c in columns)
-    rows = _rows(f"SELECT f.local_date, {sums} FROM ({_facts(scope)}) f GROUP BY 1", scope.params())
-    by_day = {row[0]: dict(zip(columns, (int(v) for v in row[1:]), strict=True)) for row in rows}
+    if scope.source == "rollup":
+        sums = {f"sum_{c}": Sum(c) for c in columns}
+        days_rows = _rollups(scope).values("local_date").annotate(**sums).order_by()
+        rows = [(row["local_date"], *(row[f"sum_{c}"] for c in columns)) for row in days_rows]
+    else:
+        summed = ", ".join(f"coalesce(sum(f.{c}), 0)::bigint" for c in columns)
+        rows = _rows(f"SELECT f.local_date, {summed} FROM ({_facts(scope)}) f GROUP BY 1", scope.params())
+    by_day = {row[0]: dict(zip(columns, (int(v or 0) for v in row[1:]), strict=True)) for row in rows}
     totals: dict[Period, CallCounts] = {
         "current": _zero_counts(),
         "previous": _zero_counts(),
@@ -181,11 +202,21 @@ def busiest_hours(scope: AnalyticsScope) -> list[list[int]]:
     On the night summer time ends, both 02:00 hours add to hour 2; the skipped hour of
     the spring night has none.
     """
-    rows = _rows(
-        f"""SELECT extract(isodow FROM f.local_date)::int - 1, f.local_hour, sum(f.calls)
-              FROM ({_facts(scope)}) f WHERE f.local_date >= %(first)s GROUP BY 1, 2""",
-        scope.params(),
-    )
+    if scope.source == "rollup":
+        hours = (
+            _rollups(scope)
+            .filter(local_date__gte=scope.first)
+            .values_list(ExtractIsoWeekDay("local_date") - 1, "local_hour")
+            .annotate(sum_calls=Sum("calls"))
+            .order_by()
+        )
+        rows = list(hours)
+    else:
+        rows = _rows(
+            f"""SELECT extract(isodow FROM f.local_date)::int - 1, f.local_hour, sum(f.calls)
+                  FROM ({_facts(scope)}) f WHERE f.local_date >= %(first)s GROUP BY 1, 2""",
+            scope.params(),
+        )
     grid = [[0] * 24 for _ in range(7)]
     for weekday, hour, calls in rows:
         grid[weekday][hour] = int(calls)
@@ -255,43 +286,53 @@ def call_sales(scope: AnalyticsScope) -> dict[Period, Sales]:
     counts the calls with at least one of either.
     """
 
-    # The call's number only matters with a number filter: otherwise no join with the records.
-    def on_calls(alias: str) -> str:
-        if scope.sip_number_id is None:
-            return f"WHERE {alias}.call_id IS NOT NULL AND"
-        return f"JOIN telephony_callrecord c ON c.id = {alias}.call_id WHERE c.sip_number_id = %(number)s AND"
-
+    params = scope.params()
+    # The orders and the bookings as ORM queries (portable: the embedded default runs this too),
+    # summed in one statement over their UNION ALL.
+    orders = _placed_on_calls(Order.objects.exclude(status="cancelled"), scope, params).annotate(
+        s_orders=Value(1), s_revenue=F("total"), s_reservations=Value(0), s_covers=Value(0)
+    )
+    bookings = _placed_on_calls(Reservation.objects.exclude(status="cancelled"), scope, params).annotate(
+        s_orders=Value(0), s_revenue=Value(0, output_field=DecimalField()), s_reservations=Value(1),
+        s_covers=F("party_size"),
+    )  # fmt: skip
+    columns = ("call_id", "s_current", "s_orders", "s_revenue", "s_reservations", "s_covers")
+    sales, sales_params = orders.values(*columns).union(bookings.values(*columns), all=True).query.sql_with_params()
     statement = f"""
-        WITH sales AS (
-            SELECT o.call_id, o.created_at >= %(split)s AS current, 1 AS orders, o.total AS revenue,
-                   0 AS reservations, 0 AS covers
-              FROM orders_order o {on_calls("o")}
-                   o.business_id = %(business_id)s AND o.created_at >= %(start)s AND o.created_at < %(end)s
-               AND o.status <> 'cancelled'
-            UNION ALL
-            SELECT v.call_id, v.created_at >= %(split)s, 0, 0, 1, v.party_size
-              FROM reservations_reservation v {on_calls("v")}
-                   v.business_id = %(business_id)s AND v.created_at >= %(start)s AND v.created_at < %(end)s
-               AND v.status <> 'cancelled'
-        )
-        SELECT current, sum(orders), coalesce(sum(revenue), 0), sum(reservations), sum(covers),
-               count(DISTINCT call_id)
-          FROM sales GROUP BY current
+        SELECT s.s_current, sum(s.s_orders), coalesce(sum(s.s_revenue), 0), sum(s.s_reservations),
+               sum(s.s_covers), count(DISTINCT s.call_id)
+          FROM ({sales}) s GROUP BY s.s_current
     """
     periods: tuple[Period, ...] = ("current", "previous")
     result: dict[Period, Sales] = {
         period: {"orders": 0, "revenue": Decimal("0.00"), "reservations": 0, "covers": 0, "converted_calls": 0}
         for period in periods
     }
-    for current, orders, revenue, reservations, covers, converted in _rows(statement, scope.params()):
+    with connection.cursor() as cursor:
+        cursor.execute(statement, sales_params)
+        rows = cursor.fetchall()
+    for current, placed, revenue, reservations, covers, converted in rows:
         result["current" if current else "previous"] = {
-            "orders": int(orders),
-            "revenue": Decimal(revenue).quantize(Decimal("0.01")),
+            "orders": int(placed),
+            # SQLite sums decimals as floats: via their shortest repr, then to the cent.
+            "revenue": Decimal(str(revenue)).quantize(Decimal("0.01")),
             "reservations": int(reservations),
             "covers": int(covers),
             "converted_calls": int(converted),
         }
     return result
+
+
+def _placed_on_calls(placed: QuerySet[P], scope: AnalyticsScope, params: dict[str, Any]) -> QuerySet[P]:
+    """Orders or bookings of the business placed on a call (of the scope's number) in both periods, with `s_current`."""
+    placed = placed.filter(
+        business_id=scope.business_id, call__isnull=False, created_at__gte=params["start"], created_at__lt=params["end"]
+    )
+    if scope.sip_number_id is not None:
+        placed = placed.filter(call__sip_number_id=scope.sip_number_id)
+    current = ExpressionWrapper(Q(created_at__gte=params["split"]), output_field=BooleanField())
+    annotated: QuerySet[P] = placed.annotate(s_current=current).order_by()
+    return annotated
 
 
 class RejectedByReason(TypedDict):

@@ -3,31 +3,88 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
+from django.db.models import F, Max, Min
 
 from analytics import sql
+from analytics.facts import rollup_rows
+from analytics.models import CallHourlyRollup
 from restaurants.models import Business
+from telephony.models import CallRecord
 
 # Days of call records one rebuild transaction covers: bounded work and a short lock.
 REBUILD_BATCH_DAYS = 31
 
 
 def rollups_add_calls(*, call_record_ids: Iterable[int]) -> None:
-    """Add these finished calls to their hourly rollups: one statement. Call in the transaction that ended them.
+    """Add these finished calls to their hourly rollups. Call in the transaction that ended them.
 
     Each call must be added exactly once, when it ends (its record stops being in
-    progress); records without a business or still in progress are ignored.
+    progress); records without a business or still in progress are ignored. On
+    PostgreSQL one statement; on the embedded default (SQLite), rollups_add_records.
     """
     ids = list(call_record_ids)
-    if not ids or connection.vendor != "postgresql":
-        return  # the embedded default (SQLite) keeps no rollups
-    with connection.cursor() as cursor:
-        cursor.execute(sql.rollup_add("telephony_callrecord", "r.id = ANY(%(ids)s)"), {"ids": ids})
+    if not ids:
+        return
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql.rollup_add("telephony_callrecord", "r.id = ANY(%(ids)s)"), {"ids": ids})
+        return
+    rollups_add_records(list(CallRecord.objects.filter(pk__in=ids).only(*_FACT_FIELDS)))
+
+
+def rollups_add_records(records: Sequence[CallRecord]) -> None:
+    """Add these finished calls (as saved) to their hourly rollups, in the transaction that ended them.
+
+    PostgreSQL adds them with its upsert (by id); any other database (the embedded default)
+    with analytics.facts' Python definition of the same rows: an UPDATE adding to each
+    existing row, an INSERT of each new one. That read-then-write is race-free because
+    SQLite transactions start with the write lock (BEGIN IMMEDIATE, panbot/settings/base.py).
+    """
+    if not records:
+        return
+    if connection.vendor == "postgresql":
+        rollups_add_calls(call_record_ids=[record.pk for record in records])
+        return
+    for key, sums in rollup_rows(records, _zones(records)).items():
+        business_id, sip_number_id, hour, local_date, local_hour = key
+        row = CallHourlyRollup.objects.filter(business_id=business_id, sip_number_id=sip_number_id, hour=hour)
+        if not row.update(**{column: F(column) + value for column, value in sums.items() if value}):
+            CallHourlyRollup.objects.create(
+                business_id=business_id,
+                sip_number_id=sip_number_id,
+                hour=hour,
+                local_date=local_date,
+                local_hour=local_hour,
+                **sums,
+            )
+
+
+# The record fields a rollup reads (analytics.facts.Finished).
+_FACT_FIELDS = (
+    "business_id", "sip_number_id", "status", "reason", "started_at", "duration_seconds", "forwarded_from",
+    "in_opening_hours",
+)  # fmt: skip
+
+
+def _zones(records: Iterable[CallRecord]) -> dict[int, ZoneInfo]:
+    """The time zones of the records' businesses: the loaded ones', then one query for the others."""
+    zones: dict[int, ZoneInfo] = {}
+    for record in records:
+        business = record.business if CallRecord.business.is_cached(record) else None
+        if business is not None:
+            zones[business.pk] = ZoneInfo(business.timezone)
+    missing = {r.business_id for r in records if r.business_id is not None and r.business_id not in zones}
+    if missing:
+        zones.update(
+            (pk, ZoneInfo(tz)) for pk, tz in Business.objects.filter(pk__in=missing).values_list("pk", "timezone")
+        )
+    return zones
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,36 +145,73 @@ def rollups_rebuild(
     number of batches; `on_batch` is called after each (a progress bar). `plan`: the
     batches rollups_rebuild_plan gave for the same arguments, when the caller has them.
     """
-    if connection.vendor != "postgresql":
-        raise NotImplementedError("rollups need PostgreSQL")
     if plan is None:
         plan = rollups_rebuild_plan(business_id=business_id, since=since)
     first_of: set[int] = set()
     for batch in plan:
-        with transaction.atomic(), connection.cursor() as cursor:
-            # SHARE ROW EXCLUSIVE: call ends (their upserts) wait for this batch; readers do not.
-            cursor.execute(f"LOCK TABLE {sql.ROLLUP_TABLE} IN SHARE ROW EXCLUSIVE MODE")
-            params: dict[str, Any] = {"business_id": batch.business_id, "start": batch.start, "end": batch.end}
-            if since is None and batch.business_id not in first_of:
-                first_of.add(batch.business_id)
-                cursor.execute(f"DELETE FROM {sql.ROLLUP_TABLE} WHERE business_id = %(business_id)s", params)
+        whole = since is None and batch.business_id not in first_of
+        first_of.add(batch.business_id)
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                _rebuild_batch_sql(batch, whole=whole)
             else:
-                cursor.execute(
-                    f"DELETE FROM {sql.ROLLUP_TABLE} WHERE business_id = %(business_id)s"
-                    " AND hour >= %(start)s AND hour < %(end)s",
-                    params,
-                )
-            if batch.end > batch.start:
-                cursor.execute(
-                    sql.rollup_insert(
-                        "telephony_callrecord",
-                        "r.business_id = %(business_id)s AND r.started_at >= %(start)s AND r.started_at < %(end)s",
-                    ),
-                    params,
-                )
+                _rebuild_batch_python(batch, whole=whole)
         if on_batch is not None:
             on_batch(batch)
     return len(plan)
+
+
+def _rebuild_batch_sql(batch: RebuildBatch, *, whole: bool) -> None:
+    """PostgreSQL: delete the batch's rows (all the business's when `whole`) and insert them again, two statements."""
+    with connection.cursor() as cursor:
+        # SHARE ROW EXCLUSIVE: call ends (their upserts) wait for this batch; readers do not.
+        cursor.execute(f"LOCK TABLE {sql.ROLLUP_TABLE} IN SHARE ROW EXCLUSIVE MODE")
+        params: dict[str, Any] = {"business_id": batch.business_id, "start": batch.start, "end": batch.end}
+        if whole:
+            cursor.execute(f"DELETE FROM {sql.ROLLUP_TABLE} WHERE business_id = %(business_id)s", params)
+        else:
+            cursor.execute(
+                f"DELETE FROM {sql.ROLLUP_TABLE} WHERE business_id = %(business_id)s"
+                " AND hour >= %(start)s AND hour < %(end)s",
+                params,
+            )
+        if batch.end > batch.start:
+            cursor.execute(
+                sql.rollup_insert(
+                    "telephony_callrecord",
+                    "r.business_id = %(business_id)s AND r.started_at >= %(start)s AND r.started_at < %(end)s",
+                ),
+                params,
+            )
+
+
+def _rebuild_batch_python(batch: RebuildBatch, *, whole: bool) -> None:
+    """The embedded default: the same from analytics.facts' rows (the transaction holds SQLite's write lock)."""
+    rows = CallHourlyRollup.objects.filter(business_id=batch.business_id)
+    if not whole:
+        rows = rows.filter(hour__gte=batch.start, hour__lt=batch.end)
+    rows.delete()
+    if batch.end <= batch.start:
+        return
+    records = CallRecord.objects.filter(
+        business_id=batch.business_id, started_at__gte=batch.start, started_at__lt=batch.end
+    ).only(*_FACT_FIELDS)
+    zone = Business.objects.values_list("timezone", flat=True).get(pk=batch.business_id)
+    fresh = rollup_rows(records.iterator(chunk_size=2000), {batch.business_id: ZoneInfo(zone)})
+    CallHourlyRollup.objects.bulk_create(
+        (
+            CallHourlyRollup(
+                business_id=business_id,
+                sip_number_id=sip_number_id,
+                hour=hour,
+                local_date=local_date,
+                local_hour=local_hour,
+                **sums,
+            )
+            for (business_id, sip_number_id, hour, local_date, local_hour), sums in fresh.items()
+        ),
+        batch_size=500,
+    )
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -130,11 +224,8 @@ def local_midnight(day: date, tz: ZoneInfo) -> datetime:
 
 
 def _record_spans(business_id: int | None) -> dict[int, tuple[datetime, datetime]]:
-    where = "WHERE business_id = %s" if business_id is not None else "WHERE business_id IS NOT NULL"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT business_id, min(started_at), max(started_at) FROM telephony_callrecord {where}"
-            " GROUP BY business_id",
-            [business_id] if business_id is not None else [],
-        )
-        return {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
+    records = CallRecord.objects.filter(business_id__isnull=False)
+    if business_id is not None:
+        records = records.filter(business_id=business_id)
+    spans = records.values("business_id").annotate(first=Min("started_at"), last=Max("started_at")).order_by()
+    return {row["business_id"]: (row["first"], row["last"]) for row in spans}

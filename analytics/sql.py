@@ -1,15 +1,17 @@
-"""The SQL that turns call records into hourly rollups: one definition, used everywhere a rollup is written.
+"""The SQL that turns call records into hourly rollups on PostgreSQL: used everywhere PostgreSQL writes a rollup.
 
 `rollup_select(source, where)` aggregates rows of `source` (the call record table, or a
 CTE with its columns such as the `ended` rows of call_end's statement) into rollup rows;
 `ROLLUP_ADD` adds them to existing rows (call_end, the reaper, refusals), `rollup_insert`
 writes them fresh (analytics_rebuild). Local hours and dates come from the business's
-time zone, read in the same statement.
+time zone, read in the same statement. What each column counts is analytics/facts.py's
+(SQL and Python side by side; the embedded default adds rollups with the Python).
 """
 
 from __future__ import annotations
 
-from analytics.models import DURATION_BOUNDS, HISTOGRAM_COLUMNS
+from analytics.facts import BUCKET_SQL, FACTS
+from analytics.models import HISTOGRAM_COLUMNS
 
 ROLLUP_TABLE = "analytics_callhourlyrollup"
 KEY_COLUMNS = ("business_id", "sip_number_id", "hour", "local_date", "local_hour")
@@ -17,36 +19,14 @@ SUM_COLUMNS = (
     "calls", "completed", "rejected", "failed", "answered", "number_busy", "business_busy", "worker_full",
     "inactive", "lost_forwarded", "transferred", "ghosts", "after_hours", "answered_ms",
 )  # fmt: skip
-LIMIT_REASONS = ("number_busy", "business_busy", "worker_full")
-_BOUNDS = "ARRAY[" + ", ".join(f"{bound}" for bound in DURATION_BOUNDS) + "]::double precision[]"
-_ANSWERED = "(r.status = 'completed' AND r.reason <> 'worker_full')"
-_LIMITS = "r.reason IN ('number_busy', 'business_busy', 'worker_full')"
-
-# One finished call's contribution to each column (SUM_COLUMNS order).
-FACT_EXPRESSIONS = {
-    "calls": "1",
-    "completed": "(r.status = 'completed')::int",
-    "rejected": "(r.status = 'rejected')::int",
-    "failed": "(r.status = 'failed')::int",
-    "answered": f"{_ANSWERED}::int",
-    "number_busy": "(r.reason = 'number_busy')::int",
-    "business_busy": "(r.reason = 'business_busy')::int",
-    "worker_full": "(r.reason = 'worker_full')::int",
-    "inactive": "(r.reason IN ('number_inactive', 'business_inactive'))::int",
-    "lost_forwarded": f"({_LIMITS} AND r.forwarded_from <> '')::int",
-    "transferred": "(r.reason = 'transferred')::int",
-    "ghosts": "(r.reason = 'ghost')::int",
-    "after_hours": "(r.in_opening_hours IS FALSE)::int",
-    # Milliseconds as integers: float sums depend on their order, integer sums do not.
-    "answered_ms": f"CASE WHEN {_ANSWERED} THEN round(r.duration_seconds * 1000)::bigint ELSE 0 END",
-}
-# 0-based histogram bucket of an answered call (NULL otherwise); Python's models.duration_bucket.
-BUCKET_EXPRESSION = f"CASE WHEN {_ANSWERED} THEN width_bucket(r.duration_seconds, {_BOUNDS}) END"
-FACT_EXPRESSIONS.update(
-    {column: f"({BUCKET_EXPRESSION} IS NOT DISTINCT FROM {i})::int" for i, column in enumerate(HISTOGRAM_COLUMNS)}
-)
+# One finished call's contribution to each column (SUM_COLUMNS, then the histogram), as SQL over `r`.
+FACT_EXPRESSIONS = {column: fact.sql for column, fact in FACTS.items()}
+# 0-based histogram bucket of an answered call (NULL otherwise); Python's facts.bucket.
+BUCKET_EXPRESSION = BUCKET_SQL
 # Every column a rollup row sums: the counts, then the duration histogram.
 ALL_SUMS = SUM_COLUMNS + HISTOGRAM_COLUMNS
+if tuple(FACTS) != ALL_SUMS:
+    raise ImportError("analytics.facts.FACTS must define every rollup column, in ALL_SUMS order")
 LOCAL = "(r.started_at AT TIME ZONE b.timezone)"
 # The start of the local hour as an instant: the instant minus what the local clock shows past the
 # hour. (Not date_trunc(...) AT TIME ZONE: on the night summer time ends that would fold the second

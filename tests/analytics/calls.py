@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
+
+from django.db import connection, connections
 
 from orders.models import Order
 from reservations.models import Reservation
@@ -70,3 +74,16 @@ def reservation_on(call: CallRecord, party: int, *, status: str = "confirmed") -
     )  # fmt: skip
     Reservation.objects.filter(pk=booking.pk).update(created_at=call.started_at + timedelta(seconds=30))
     return booking
+
+
+@contextmanager
+def on_sqlite() -> Iterator[None]:
+    """The embedded default's SQLite as the default database meanwhile (as tests/telephony/conftest.py's
+    call_backend): needs a test marked django_db(databases=["default", "embedded"])."""
+    default = connections["default"]
+    connections["default"] = connections["embedded"]
+    try:
+        assert connection.vendor == "sqlite"
+        yield
+    finally:
+        connections["default"] = default

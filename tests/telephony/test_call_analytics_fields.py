@@ -1,22 +1,25 @@
 """What a call record knows for reports (forwarded from, opening hours, language, config version) and its rollup.
 
 Filled by the admission's own statements and by call_end; the hourly rollup counts a
-call once, when it ends (call_end, the reaper) or is refused. The embedded default keeps
-no rollups.
+call once, when it ends (call_end, the reaper) or is refused, on both backends: PostgreSQL
+with its upsert, the embedded default (SQLite) with analytics.facts' Python rows.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import time
 
 import pytest
+from django.utils import timezone
 
 from analytics.models import CallHourlyRollup
+from analytics.selectors import AnalyticsScope, analytics_report
 from restaurants.agent_config import effective_config
 from restaurants.models import OpeningHours
 from telephony import services
 from telephony.models import CallRecord
-from tests.telephony.backends import ON_BOTH_BACKENDS, POSTGRES_ONLY
+from tests.telephony.backends import ON_BOTH_BACKENDS
 from tests.telephony.leases import age_call
 
 pytestmark = ON_BOTH_BACKENDS
@@ -85,7 +88,6 @@ def test_call_end_keeps_the_language_the_conversation_ended_in(admit, orders):
     assert CallRecord.objects.get(pk=call.call_record_id).language == "de"
 
 
-@POSTGRES_ONLY
 def test_each_call_counts_once_in_its_rollup_when_it_ends_or_is_refused(admit, orders, business):
     first = admit(ORDERS)
     assert rollup_totals(business)["calls"] == 0  # live calls count when they end
@@ -98,7 +100,6 @@ def test_each_call_counts_once_in_its_rollup_when_it_ends_or_is_refused(admit, o
     assert (totals["calls"], totals["answered"]) == (2, 1)
 
 
-@POSTGRES_ONLY
 def test_a_ghost_counts_once_whether_reaped_or_ended_late(admit, orders, business):
     call = admit(ORDERS)
     age_call(call.active_call_id, seconds=3600)
@@ -110,7 +111,6 @@ def test_a_ghost_counts_once_whether_reaped_or_ended_late(admit, orders, busines
     assert (totals["calls"], totals["ghosts"], totals["answered"]) == (1, 1, 1)
 
 
-@POSTGRES_ONLY
 def test_a_ghost_reclaimed_by_an_admission_counts_in_the_same_transaction(admit, orders, business):
     call = admit(ORDERS)
     age_call(call.active_call_id, seconds=3600)
@@ -118,8 +118,28 @@ def test_a_ghost_reclaimed_by_an_admission_counts_in_the_same_transaction(admit,
     assert rollup_totals(business)["ghosts"] == 1
 
 
-def test_the_embedded_default_keeps_no_rollups_and_ends_calls_as_before(admit, orders, business, call_backend):
-    call = admit(ORDERS)
-    services.call_end(active_call_id=call.active_call_id, call_record_id=call.call_record_id, reason="caller_hangup")
-    expected = 1 if call_backend == "postgresql" else 0
-    assert rollup_totals(business)["calls"] == expected
+def test_the_analytics_report_has_the_calls_of_either_backend(admit, orders, business, make_number):
+    """What `make run` shows: calls admitted, refused and ended on the embedded default are in the owner's report."""
+    always_open(business)
+    other = make_number("+390551234568", business=business)
+    first = admit(ORDERS, diversion=f"<sip:{RESTAURANT_LINE}@pbx.example>")
+    refused = admit(ORDERS, diversion=f"<sip:{RESTAURANT_LINE}@pbx.example>")  # number busy, forwarded
+    second = admit(other.number)
+    services.call_end(active_call_id=first.active_call_id, call_record_id=first.call_record_id, reason="transferred")
+    services.call_end(active_call_id=second.active_call_id, call_record_id=second.call_record_id, reason="error")
+    third = admit(other.number)
+    assert third.admitted
+    age_call(third.active_call_id, seconds=3600)
+    assert services.calls_reap_stale() == 1  # a ghost
+    assert refused.reason == "number_busy"
+
+    today = timezone.now().astimezone(business.tz).date()
+    ghost_day = CallRecord.objects.get(pk=third.call_record_id).started_at.astimezone(business.tz).date()
+    scope = AnalyticsScope(business.pk, business.timezone, min(today, ghost_day), today)
+    current = analytics_report(scope)["current"]
+    assert (current["calls"], current["answered"], current["rejected"], current["failed"]) == (4, 2, 1, 1)
+    assert (current["transferred"], current["lost_forwarded"], current["after_hours"]) == (1, 1, 0)
+    assert current["rejected_by_reason"]["number_busy"] == 1
+    assert rollup_totals(business)["ghosts"] == 1
+    by_number = analytics_report(dataclasses.replace(scope, sip_number_id=orders.pk))["current"]
+    assert (by_number["calls"], by_number["answered"], by_number["rejected"]) == (2, 1, 1)

@@ -29,4 +29,6 @@ def test_admission_and_call_lifecycle_on_sqlite(tmp_path):
     assert out["late"] == ["ghost", [{"role": "caller", "text": "pronto?"}]]
     assert out["reclaim"] == "admitted"
     assert out["race"] == ["admitted"] + ["number_busy"] * 5
+    calls, finished, busy, rejected = out["rollups"]
+    assert calls == finished and busy == rejected == 7  # 2 refusals before the race, 5 in it
     assert out["backend"] == "telephony.services.calls.backends.sqlite"

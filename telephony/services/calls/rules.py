@@ -20,7 +20,7 @@ from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet, V
 from django.db.models.functions import Greatest, Now
 from django.utils import timezone
 
-from analytics.services import rollups_add_calls
+from analytics.services import rollups_add_records
 from panbot.events import emit
 from restaurants.agent_config import EffectiveConfig, effective_config
 from restaurants.models import Business
@@ -442,7 +442,7 @@ def _reclaim(stale: QuerySet[ActiveCall]) -> list[ActiveCall]:
         complete(call.call_record, reason=Reason.GHOST, ended_at=call.last_heartbeat_at)
         records.append(call.call_record)
     CallRecord.objects.bulk_update(records, ["status", "reason", "ended_at", "duration_seconds"])
-    rollups_add_calls(call_record_ids=[record.pk for record in records])  # in the same transaction
+    rollups_add_records(records)  # in the same transaction
     for record in records:
         emit_ended(record)
     return calls

@@ -4,7 +4,8 @@ SQLite has none of the PostgreSQL backend's statements (row locks, DML in CTEs,
 statement_timestamp) and needs none of its locking: PanBot opens SQLite transactions
 with BEGIN IMMEDIATE (panbot/settings/base.py), which takes the database's one write
 lock up front, so an admission's or an end's transaction is serialised whole and every
-count-then-insert inside it is race-free.
+count-then-insert inside it is race-free. The same holds for the hourly rollups, which
+refusals and ends add to with analytics.facts' Python definition (PostgreSQL's upsert in SQL).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from analytics.services import rollups_add_records
 from panbot.events import emit
 from restaurants.models import Business
 from restaurants.schedule import Schedule
@@ -94,13 +96,14 @@ def take_slot(
 
 
 def reject(values: dict[str, Any]) -> CallRecord:
-    # The embedded default keeps no rollups (analytics read PostgreSQL's).
-    return CallRecord.objects.create(
+    record = CallRecord.objects.create(
         **{field: values[field] for field in _RECORD_FIELDS},
         ended_at=values["started_at"],
         duration_seconds=0,
         in_opening_hours=_in_opening_hours(values["business_id"], values["started_at"]),
     )
+    rollups_add_records([record])  # in the admission's transaction
+    return record
 
 
 def _in_opening_hours(business_id: int | None, at: datetime) -> bool | None:
@@ -120,7 +123,7 @@ def end(
     language: str | None = None,
 ) -> CallRecord | None:
     with transaction.atomic():
-        slot = ActiveCall.objects.select_related("call_record")
+        slot = ActiveCall.objects.select_related("call_record__business")  # its zone, for the rollup
         if active_call_id is not None:
             slot = slot.filter(pk=active_call_id)
         if call_record_id is not None:
@@ -140,5 +143,6 @@ def end(
         record.save(
             update_fields=["status", "reason", "ended_at", "duration_seconds", "transcript", "usage", "language"]
         )
+        rollups_add_records([record])  # in the same transaction: counted once, with the end
         emit_ended(record)
         return record
