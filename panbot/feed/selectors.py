@@ -92,13 +92,12 @@ def feed_snapshot(*, business_id: int) -> tuple[SnapshotData, Cursor] | None:
         if business is None:
             return None
         today_start, today_end = _local_day_bounds(business, 1)
-        orders = (
+        orders = list(
             Order.objects.filter(business=business, status__in=OPEN_ORDER_STATUSES)
             .filter(pickup_at__gte=today_start, pickup_at__lt=today_end)
             .select_related("business")
             .order_by("pickup_at", "id")
         )
-        orders = list(orders)
         failed = orders_failed_tickets(business.pk, [order.pk for order in orders])
         _, two_days_end = _local_day_bounds(business, 2)
         reservations = (

@@ -3,6 +3,7 @@
 import os
 import tempfile
 from pathlib import Path
+from typing import Any, cast
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/panbot")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/1")
@@ -50,4 +51,5 @@ PRINTER_ALLOWED_PORTS = ((1, 65535),)  # ... on ephemeral ports
 # process get the worker's prefix in CHANNEL_LAYER_PREFIX (tests/panbot/feed/servers.py) or by fork.
 if os.environ.get("PYTEST_XDIST_WORKER") and "CHANNEL_LAYER_PREFIX" not in os.environ:
     CHANNEL_LAYER_PREFIX = f"{CHANNEL_LAYER_PREFIX}-{os.environ['PYTEST_XDIST_WORKER']}"  # noqa: F405
-    CHANNEL_LAYERS["default"].setdefault("CONFIG", {})["prefix"] = CHANNEL_LAYER_PREFIX  # noqa: F405
+    _layer = cast("dict[str, Any]", CHANNEL_LAYERS["default"])  # noqa: F405
+    _layer["CONFIG"] = {**_layer.get("CONFIG", {}), "prefix": CHANNEL_LAYER_PREFIX}
