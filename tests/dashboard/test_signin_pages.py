@@ -74,6 +74,8 @@ def test_a_member_of_two_businesses_switches_between_them(live, demo):
 def test_the_dashboard_speaks_italian(live, demo):
     page = live.sign_in("owner-trattoria", "panbot-dev-owner-trattoria")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Numbers").click()
+    # The switch submits on change once the page's script runs: wait for the page to be up, as a person would.
+    expect(page.locator("tr[data-number='+390551234567']")).to_be_visible()
     page.get_by_label("Language").select_option("it")
     expect(page.get_by_role("heading", name="Numeri di telefono")).to_be_visible()
     expect(page.locator("tr[data-number='+390551234567']")).to_contain_text("Attivo")
