@@ -36,8 +36,10 @@ run: install
 	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver 127.0.0.1:8000
 
 # The whole suite on PostgreSQL and Redis (local defaults; override with DATABASE_URL / REDIS_URL).
+# Two workers (pytest-xdist): the suite is written for it (a database and a channel-layer prefix per worker).
+PYTEST_WORKERS ?= 2
 test: install lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(PYTEST_WORKERS)
 
 # Ruff, mypy (strict on panbot/ and the services and selectors; pyproject.toml), and the OpenAPI
 # schema: valid and generated without a single warning.
