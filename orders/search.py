@@ -11,11 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from rapidfuzz import fuzz
-
 from orders.models import Allergen, MenuCategory, MenuItem
 from panbot import search as text_search
-from panbot.search import ProcessMemo, topic_words, words
+from panbot.search import ProcessMemo, best_ratio, topic_words, words
 from restaurants.models import Business
 from restaurants.selectors import memo_key
 
@@ -23,7 +21,6 @@ from restaurants.selectors import memo_key
 MENU_DOCUMENT = "panbot_fold(name || ' ' || aliases::text || ' ' || description)"
 # Weights of where a caller's word is found: the name counts most, the description least.
 _NAME, _CATEGORY, _DESCRIPTION, _ALLERGEN = 1.0, 0.9, 0.75, 0.7
-_WORD_MIN = 75.0  # fuzz.ratio below this is a coincidence of letters, not a slip
 SEARCH_MIN_SCORE = 50.0  # mean over the query's words
 CATEGORY_MIN_SCORE = 80.0
 
@@ -127,10 +124,6 @@ class _Menu:
 _memo = ProcessMemo()
 
 
-def uses_postgres() -> bool:
-    return text_search.uses_postgres()
-
-
 def _menu(business: Business) -> _Menu:
     """The whole menu's search rows, once per knowledge version (the SQLite fallback, and categories)."""
 
@@ -149,7 +142,7 @@ def menu_candidates(
     """Items that may match `query_words` (accent-free words): a few on PostgreSQL, every item elsewhere."""
     if not query_words and not category_ids:
         return []
-    if not uses_postgres():
+    if not text_search.uses_postgres():
         return list(_menu(business).prepared)
     rows = text_search.candidates(
         MenuItem.objects.filter(business=business).values_list(*_COLUMNS),
@@ -181,15 +174,6 @@ def _stem(word: str) -> str:
 
 def _norm(word: str) -> str:
     return _stem(_SYNONYMS.get(word, word))
-
-
-def _best(word: str, candidates: list[str]) -> float:
-    best = 0.0
-    for candidate in candidates:
-        score = fuzz.ratio(word, candidate)
-        if score > best:
-            best = score
-    return best if best >= _WORD_MIN else 0.0
 
 
 @dataclass
@@ -230,10 +214,10 @@ def _score(query: MenuQuery, item: _Prepared, category_words: dict[int, list[str
     total = 0.0
     for word in query.topic:
         total += max(
-            _NAME * _best(word, item.names),
-            _CATEGORY * _best(word, category),
-            _DESCRIPTION * _best(word, item.description),
-            _ALLERGEN * _best(word, item.allergens),
+            _NAME * best_ratio(word, item.names),
+            _CATEGORY * best_ratio(word, category),
+            _DESCRIPTION * best_ratio(word, item.description),
+            _ALLERGEN * best_ratio(word, item.allergens),
         )
     return total / len(query.topic)
 
@@ -256,7 +240,7 @@ def _category_match(
     if not query.topic:
         return None
     scored = [
-        (sum(_best(w, category_words[pk]) for w in query.topic) / len(query.topic), -position, pk)
+        (sum(best_ratio(w, category_words[pk]) for w in query.topic) / len(query.topic), -position, pk)
         for pk, _name, position in categories
     ]
     best = max(scored, default=None)
@@ -333,7 +317,7 @@ def menu_search(business: Business, text: str, *, limit: int = 5) -> MenuSearch:
 
 
 def _available_rows(business: Business, avoid: set[str]) -> list[MenuRow]:
-    if not uses_postgres():
+    if not text_search.uses_postgres():
         return [r for r in _menu(business).rows if r.is_available and not avoid.intersection(r.allergens)]
     queryset = MenuItem.objects.filter(business=business, is_available=True)
     for allergen in avoid:

@@ -19,6 +19,7 @@ from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
+from rapidfuzz import fuzz, process
 
 from panbot.text import fold
 
@@ -60,6 +61,18 @@ def topic_words(text: str, extra_stopwords: frozenset[str] = frozenset()) -> lis
 
 def uses_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+# fuzz.ratio below this is a coincidence of letters, not a slip of speech-to-text.
+WORD_MATCH_MIN = 75.0
+
+
+def best_ratio(word: str, candidates: list[str]) -> float:
+    """`word`'s best fuzz.ratio against `candidates`, or 0 when even that is a coincidence."""
+    if not candidates:
+        return 0.0
+    score = float(process.extractOne(word, candidates, scorer=fuzz.ratio)[1])
+    return score if score >= WORD_MATCH_MIN else 0.0
 
 
 def candidates(

@@ -10,11 +10,10 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
-from rapidfuzz import fuzz, process
 
 from panbot import search
 from panbot.phone import format_international
-from panbot.search import ProcessMemo, topic_words
+from panbot.search import ProcessMemo, best_ratio, topic_words
 from restaurants.models import Business, Closure, FaqEntry, KnowledgeVersion, Membership, OpeningHours
 from restaurants.schedule import OUT_OF_RANGE, Period, Schedule, day_name, in_range, spoken_when
 
@@ -179,16 +178,8 @@ def user_may_act_for(user: Any, business_id: int) -> bool:
 # A topic word matched in the answer counts for less than one matched in the question.
 _ANSWER_WEIGHT = 0.8
 # Below this a word pair is a coincidence of letters ("parking" / "bring" is 67), not a slip.
-_WORD_MIN = 75.0
 # The mean over the query's topic words: a third of them clearly matched, or more.
 FAQ_MIN_SCORE = 35.0
-
-
-def _best(word: str, candidates: list[str]) -> float:
-    if not candidates:
-        return 0.0
-    score = process.extractOne(word, candidates, scorer=fuzz.ratio)[1]
-    return score if score >= _WORD_MIN else 0.0
 
 
 def _faq_score(query_words: list[str], question_words: list[str], answer_words: list[str]) -> float:
@@ -196,7 +187,7 @@ def _faq_score(query_words: list[str], question_words: list[str], answer_words: 
     # single words: "parkin", "glutten"); the entry's score is their mean.
     total = 0.0
     for word in query_words:
-        total += max(_best(word, question_words), _ANSWER_WEIGHT * _best(word, answer_words))
+        total += max(best_ratio(word, question_words), _ANSWER_WEIGHT * best_ratio(word, answer_words))
     return total / len(query_words)
 
 
