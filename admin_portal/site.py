@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.admin.forms import AdminPasswordChangeForm
 from django.contrib.auth.views import PasswordChangeView
 from django.db import models
 from django.http import HttpRequest, HttpResponse
+from django.template.response import SimpleTemplateResponse
 from django.urls import reverse
 
 from accounts import services
 from admin_portal.forms import JSONField
+from panbot.tenancy import platform_wide
 
 
 def is_stakeholder(request: HttpRequest) -> bool:
@@ -35,6 +40,20 @@ class PanBotAdminSite(admin.AdminSite):
     def has_permission(self, request: HttpRequest) -> bool:
         # Restaurant users (owners, managers, staff) are never Django staff; they use the dashboard.
         return is_stakeholder(request)
+
+    def admin_view(self, view: Any, cacheable: bool = False) -> Any:
+        # Every tenant's rows, by design (panbot.tenancy): the view runs platform-wide once
+        # AdminSite's wrapper has let a stakeholder through, and its page is rendered there too
+        # (a TemplateResponse renders after the view returns, and its forms read querysets).
+        @functools.wraps(view)
+        def platform_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            with platform_wide():
+                response = view(request, *args, **kwargs)
+                if isinstance(response, SimpleTemplateResponse):
+                    response.render()
+                return response
+
+        return super().admin_view(platform_view, cacheable)
 
     def password_change(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         # AdminSite's own view with our form: Django 5.2 offers no setting for it.

@@ -55,13 +55,17 @@ def calls_for_export(*, business_id: int, filters: CallFilters, tz: ZoneInfo) ->
     )
 
 
-def call_csv_lines(*, business_id: int, filters: CallFilters, tz: ZoneInfo) -> Iterator[str]:
-    """The CSV text, a chunk of rows at a time (times in the business's time zone, ISO 8601 with offset)."""
+def call_csv_lines(calls: QuerySet[CallRecord], *, tz: ZoneInfo) -> Iterator[str]:
+    """The CSV text of `calls_for_export(...)`, a chunk of rows at a time (times in the business's time zone,
+    ISO 8601 with offset).
+
+    The caller builds the queryset in its business scope: the response streams these lines after
+    the view (and its scope) has returned.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(HEADER)
-    calls = calls_for_export(business_id=business_id, filters=filters, tz=tz).iterator(chunk_size=CHUNK_ROWS)
-    for rows, call in enumerate(calls, start=1):
+    for rows, call in enumerate(calls.iterator(chunk_size=CHUNK_ROWS), start=1):
         writer.writerow(
             [
                 safe_cell(value)

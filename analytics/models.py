@@ -6,6 +6,8 @@ from bisect import bisect_right
 
 from django.db import models
 
+from panbot.tenancy import tenant_manager
+
 # Upper bounds (seconds, exclusive) of the duration histogram's buckets; one more bucket
 # holds everything from the last bound on. Fixed forever: rollups of different ages are
 # summed bucket by bucket, so changing them means `manage.py analytics_rebuild`.
@@ -82,6 +84,8 @@ class CallHourlyRollup(models.Model):
     d15 = models.PositiveIntegerField(default=0, help_text="Answered calls of 1800-2700 s.")
     d16 = models.PositiveIntegerField(default=0, help_text="Answered calls of 2700-3600 s.")
     d17 = models.PositiveIntegerField(default=0, help_text="Answered calls of 3600 s or more.")
+
+    objects: models.Manager[CallHourlyRollup] = tenant_manager()
 
     class Meta:
         constraints = [

@@ -12,6 +12,7 @@ from panbot.idempotency import KEY_MAX
 from panbot.inputs import UNSTORABLE_CODE, storable, unstorable_message
 from panbot.models import StatusChange, StorableText
 from panbot.phone import E164_REGEX, PhoneNumberField
+from panbot.tenancy import tenant_manager
 
 ALIAS_MAX = 60
 ALIASES_MAX = 20
@@ -69,6 +70,8 @@ class MenuCategory(StorableText):
     description = models.CharField(max_length=300, blank=True)
     position = models.PositiveSmallIntegerField(default=0, help_text="Order on the menu (lowest first).")
 
+    objects: models.Manager[MenuCategory] = tenant_manager()
+
     class Meta:
         verbose_name_plural = "menu categories"
         ordering = ["business", "position", "name"]
@@ -98,6 +101,8 @@ class MenuItem(StorableText):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects: models.Manager[MenuItem] = tenant_manager()
+
     class Meta:
         ordering = ["business", "position", "name"]
         constraints = [
@@ -122,6 +127,8 @@ class ModifierGroup(StorableText):
     min_selected = models.PositiveSmallIntegerField(default=0, help_text="0 makes the group optional.")
     max_selected = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1), MaxValueValidator(20)])
     position = models.PositiveSmallIntegerField(default=0)
+
+    objects: models.Manager[ModifierGroup] = tenant_manager("item__business")
 
     class Meta:
         ordering = ["item", "position", "name"]
@@ -151,6 +158,8 @@ class Modifier(StorableText):
     )
     is_available = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
+
+    objects: models.Manager[Modifier] = tenant_manager("group__item__business")
 
     class Meta:
         ordering = ["group", "position", "name"]
@@ -182,6 +191,8 @@ class OrderSettings(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects: models.Manager[OrderSettings] = tenant_manager()
+
     class Meta:
         verbose_name_plural = "order settings"
         constraints = [
@@ -203,6 +214,8 @@ class TicketCounter(models.Model):
     business = models.ForeignKey("restaurants.Business", on_delete=models.CASCADE, related_name="+")
     date = models.DateField()
     last_number = models.PositiveIntegerField(default=0)
+
+    objects: models.Manager[TicketCounter] = tenant_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["business", "date"], name="ticketcounter_unique_day")]
@@ -258,6 +271,8 @@ class Order(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects: models.Manager[Order] = tenant_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
@@ -301,6 +316,8 @@ class OrderItem(models.Model):
     notes = models.CharField(max_length=LINE_NOTES_MAX, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
+    objects: models.Manager[OrderItem] = tenant_manager("order__business")
+
     class Meta:
         ordering = ["order", "position", "id"]
         constraints = [
@@ -325,6 +342,8 @@ class OrderItemModifier(models.Model):
     name = models.CharField(max_length=80)
     price_delta = models.DecimalField(max_digits=8, decimal_places=2)
 
+    objects: models.Manager[OrderItemModifier] = tenant_manager("line__order__business")
+
     class Meta:
         ordering = ["line", "id"]
         constraints = [
@@ -344,6 +363,8 @@ class OrderStatusChange(StatusChange):
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="status_changes")
     to_status = models.CharField(max_length=16, choices=OrderStatus.choices)
+
+    objects: models.Manager[OrderStatusChange] = tenant_manager("order__business")
 
     class Meta:
         ordering = ["order", "created_at", "id"]

@@ -24,6 +24,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 from panbot.models import Event
+from panbot.tenancy import runs_platform_wide
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +95,7 @@ def emit(business: Any, type: str, payload: Mapping[str, Any]) -> Event:
 PRUNE_BATCH_SIZE = 5000
 
 
+@runs_platform_wide
 def events_prune(*, older_than_hours: int, batch_size: int = PRUNE_BATCH_SIZE) -> int:
     """Delete events created more than `older_than_hours` ago, `batch_size` rows per transaction; the count.
 

@@ -11,6 +11,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from panbot.inputs import UNSTORABLE_CODE, storable, unstorable_message
+from panbot.tenancy import tenant_manager
 
 
 class StorableText(models.Model):
@@ -118,6 +119,8 @@ class Event(models.Model):
     # raw SQL): the feed compares it with pg_current_snapshot() to know which events committed,
     # since ids do not follow commits (see panbot.feed.cursor).
     xid = TransactionIdField(db_default=CurrentTransactionId(), null=True, editable=False)
+
+    objects: models.Manager[Event] = tenant_manager()
 
     class Meta:
         ordering = ["id"]

@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from panbot.models import StorableText
+from panbot.tenancy import tenant_manager
 
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?$")
 
@@ -49,6 +50,8 @@ def allowed_ports_text() -> str:
 
 class Printer(StorableText):
     """A network ticket printer of one business (ESC/POS over TCP or IPP), reached directly or through a print agent."""
+
+    objects: models.Manager[Printer] = tenant_manager()
 
     class Protocol(models.TextChoices):
         ESCPOS = "escpos", "ESC/POS over TCP (port 9100)"
@@ -116,6 +119,8 @@ class Printer(StorableText):
 class PrintJob(models.Model):
     """One ticket for one printer: queued, sent (with retries) and printed or failed, at most once unless reprinted."""
 
+    objects: models.Manager[PrintJob] = tenant_manager()
+
     class Kind(models.TextChoices):
         KITCHEN = "kitchen", "Kitchen ticket"
         RECEIPT = "receipt", "Receipt"
@@ -174,6 +179,8 @@ class PrintAgent(models.Model):
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField(null=True, blank=True)
+
+    objects: models.Manager[PrintAgent] = tenant_manager()
 
     class Meta:
         ordering = ["name", "pk"]

@@ -26,6 +26,7 @@ from django.utils import timezone
 from orders.models import Order
 from panbot.errors import Conflict, NotFound
 from panbot.events import emit
+from panbot.tenancy import runs_platform_wide
 from printing import tickets, transport
 from printing.models import PrintAgent, Printer, PrintJob
 from printing.payloads import print_job_payload, printer_status_payload
@@ -166,6 +167,7 @@ class Attempt:
     retry_in: int | None = None
 
 
+@runs_platform_wide
 def print_job_attempt(*, job_id: int, expected_attempts: int) -> Attempt:
     """Claim the job (only if it has had exactly `expected_attempts`), send it once, record the outcome.
 
@@ -258,6 +260,7 @@ def _printer_status(printer: Printer, status: str, detail: str) -> None:
     emit(printer.business_id, "printer.status", dict(printer_status_payload(printer)))
 
 
+@runs_platform_wide
 def print_jobs_resume() -> int:
     """Send again what a lost task message left behind: direct jobs overdue by a minute, or held by a dead sender."""
     overdue = Q(status=PrintJob.Status.QUEUED) & (
@@ -295,6 +298,7 @@ def print_agent_create(*, business_id: int, name: str) -> tuple[PrintAgent, str]
     return agent, token
 
 
+@runs_platform_wide
 def print_agent_authenticate(token: str) -> PrintAgent | None:
     """The active agent this device token belongs to, its last contact recorded; None for any other token."""
     if not token or len(token) > 200:

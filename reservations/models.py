@@ -9,6 +9,7 @@ from django.db import models
 from panbot.idempotency import KEY_MAX
 from panbot.models import StatusChange
 from panbot.phone import E164_REGEX, PhoneNumberField
+from panbot.tenancy import tenant_manager
 
 NOTES_MAX = 500
 
@@ -49,6 +50,8 @@ class ReservationSettings(models.Model):
     )
     auto_confirm = models.BooleanField(default=True, help_text="Untick to have staff confirm each booking.")
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects: models.Manager[ReservationSettings] = tenant_manager()
 
     class Meta:
         verbose_name_plural = "reservation settings"
@@ -114,6 +117,8 @@ class Reservation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects: models.Manager[Reservation] = tenant_manager()
+
     class Meta:
         ordering = ["starts_at", "id"]
         indexes = [
@@ -153,6 +158,8 @@ class ReservationStatusChange(StatusChange):
 
     reservation = models.ForeignKey(Reservation, on_delete=models.CASCADE, related_name="status_changes")
     to_status = models.CharField(max_length=16, choices=ReservationStatus.choices)
+
+    objects: models.Manager[ReservationStatusChange] = tenant_manager("reservation__business")
 
     class Meta:
         ordering = ["reservation", "created_at", "id"]

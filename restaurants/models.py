@@ -12,6 +12,7 @@ from django.db import models
 
 from panbot.models import StorableText
 from panbot.phone import PhoneNumberField
+from panbot.tenancy import tenant_manager
 from restaurants.agent_config import (
     GREETING_MAX,
     LANGUAGE_CHOICES,
@@ -102,6 +103,8 @@ class Business(StorableText):
 class Membership(models.Model):
     """A user's role in one business (owners and managers configure; staff work the live feed)."""
 
+    objects: models.Manager[Membership] = tenant_manager()
+
     class Role(models.TextChoices):
         OWNER = "owner", "Owner"
         MANAGER = "manager", "Manager"
@@ -126,6 +129,8 @@ class Membership(models.Model):
 
 class OpeningHours(models.Model):
     """One opening period on a weekday in local time; a close before the open runs past midnight."""
+
+    objects: models.Manager[OpeningHours] = tenant_manager()
 
     class Weekday(models.IntegerChoices):
         MONDAY = 0
@@ -165,6 +170,8 @@ class Closure(StorableText):
     date = models.DateField()
     reason = models.CharField(max_length=200, blank=True)
 
+    objects: models.Manager[Closure] = tenant_manager()
+
     class Meta:
         ordering = ["date"]
         constraints = [models.UniqueConstraint(fields=["business", "date"], name="closure_unique_date")]
@@ -183,6 +190,8 @@ class FaqEntry(StorableText):
     position = models.PositiveSmallIntegerField(default=0, help_text="Order in lists and prompts (lowest first).")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects: models.Manager[FaqEntry] = tenant_manager()
 
     class Meta:
         verbose_name = "FAQ entry"
@@ -211,6 +220,8 @@ class KnowledgeVersion(models.Model):
         Business, on_delete=models.CASCADE, primary_key=True, related_name="knowledge_version"
     )
     version = models.PositiveBigIntegerField(default=0)
+
+    objects: models.Manager[KnowledgeVersion] = tenant_manager()
 
     def __str__(self) -> str:
         return f"{self.business_id} v{self.version}"

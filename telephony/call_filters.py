@@ -13,10 +13,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from rest_framework import serializers
 
-from telephony.models import CallRecord, SipNumber
+from telephony.models import CallRecord
+from telephony.selectors import number_known_to_business
 
 MAX_RANGE_DAYS = 400
 DEFAULT_RANGE_DAYS = 30
@@ -114,14 +115,9 @@ def parse_call_filters(
     serializer = serializer_class(data=query, today=datetime.now(tz).date())
     serializer.is_valid(raise_exception=True)
     filters = CallFilters.from_query(serializer.validated_data)
-    if filters.sip_number_id is not None and not _business_had_number(business_id, filters.sip_number_id):
+    if filters.sip_number_id is not None and not number_known_to_business(business_id, filters.sip_number_id):
         raise serializers.ValidationError({"number": ["Not one of this business's numbers."]})
     return filters
-
-
-def _business_had_number(business_id: int, sip_number_id: int) -> bool:
-    ever = Q(business_id=business_id) | Q(assignments__business_id=business_id)
-    return SipNumber.objects.filter(ever, pk=sip_number_id).exists()
 
 
 def filter_calls(calls: QuerySet[CallRecord], filters: CallFilters, *, tz: ZoneInfo) -> QuerySet[CallRecord]:

@@ -13,6 +13,7 @@ from django.db import models
 
 from panbot.models import StorableText
 from panbot.phone import E164_REGEX, PhoneNumberField
+from panbot.tenancy import tenant_manager
 from restaurants.agent_config import validate_config_override
 
 
@@ -98,6 +99,8 @@ class SipNumber(StorableText):
     assigned_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects: models.Manager[SipNumber] = tenant_manager()
+
     class Meta:
         verbose_name = "phone number"
         ordering = ["number"]
@@ -133,6 +136,8 @@ class NumberAssignment(models.Model):
     )
     ended_at = models.DateTimeField(null=True, blank=True)
 
+    objects: models.Manager[NumberAssignment] = tenant_manager()
+
     class Meta:
         ordering = ["-assigned_at", "-id"]
         constraints = [
@@ -151,6 +156,8 @@ class NumberAssignment(models.Model):
 
 class CallRecord(models.Model):
     """Every call the platform saw, rejected ones included: what owners see in their call history."""
+
+    objects: models.Manager[CallRecord] = tenant_manager()
 
     class Status(models.TextChoices):
         IN_PROGRESS = "in_progress", "In progress"
@@ -254,6 +261,8 @@ class ActiveCall(models.Model):
     started_at = models.DateTimeField()
     last_heartbeat_at = models.DateTimeField()
     worker_id = models.CharField(max_length=100, blank=True)
+
+    objects: models.Manager[ActiveCall] = tenant_manager()
 
     class Meta:
         verbose_name = "live call"

@@ -10,7 +10,6 @@ from django.db.models import (
     Count,
     DateTimeField,
     DurationField,
-    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -26,6 +25,7 @@ from django.db.models.functions import Coalesce, Now
 
 from orders.models import Order
 from panbot.phone import to_e164
+from panbot.tenancy import runs_platform_wide
 from reservations.models import Reservation
 from restaurants.models import Business
 from restaurants.schedule import wall_clock
@@ -52,6 +52,7 @@ def business_numbers(business_id: int) -> QuerySet[SipNumber]:
     )
 
 
+@runs_platform_wide  # by worker: its calls are any business's
 def worker_load(*, worker_id: str) -> float:
     """This worker's live calls / AGENT_MAX_SESSIONS, capped at 1.0: what its LiveKit load function reports."""
     if not worker_id:
@@ -104,12 +105,12 @@ def platform_live_calls(*, business_id: int | None = None) -> QuerySet[ActiveCal
 
 
 def number_known_to_business(business_id: int, number_id: int) -> bool:
-    """Whether the business holds the number now or held it once (its calls on it are in its history)."""
-    return SipNumber.objects.filter(
-        Q(business_id=business_id) | Exists(NumberAssignment.objects.filter(sip_number=OuterRef("pk"),
-                                                                           business_id=business_id)),
-        pk=number_id,
-    ).exists()  # fmt: skip
+    """Whether the business holds the number now or held it once (its calls on it are in its history).
+
+    Read from the business's own history of holdings (every holding, the current one too, is a row
+    there): in the business's scope the number's row is visible only while the business holds it.
+    """
+    return NumberAssignment.objects.filter(business_id=business_id, sip_number_id=number_id).exists()
 
 
 def _count_of(model: type[Order] | type[Reservation]) -> Coalesce:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -14,6 +15,8 @@ def run_concurrently(count: int, work: Callable[[int], Any], *, timeout: float =
 
     Each thread connects before the barrier (so connecting does not stagger the start) and
     closes its connection at the end. Returns ("ok", result) or ("error", exception) per thread.
+    `work` runs in a copy of the caller's context, as if the test called it (its tenancy scope:
+    tests/tenancy.py).
     """
     barrier = threading.Barrier(count, timeout=timeout)
     results: list[tuple[str, Any]] = [("error", RuntimeError("thread did not finish"))] * count
@@ -28,7 +31,7 @@ def run_concurrently(count: int, work: Callable[[int], Any], *, timeout: float =
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    threads = [threading.Thread(target=contextvars.copy_context().run, args=(run, i)) for i in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:

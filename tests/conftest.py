@@ -17,6 +17,7 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.db import connection
 
+from panbot.tenancy import platform_wide
 from restaurants.models import Business, Membership
 from telephony.models import SipNumber
 
@@ -47,6 +48,14 @@ def _no_internet(event: str, args: tuple) -> None:
 
 
 sys.addaudithook(_no_internet)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _tests_run_platform_wide():
+    """Test code reads and writes any business's rows (panbot.tenancy); the code it calls sets its own scope,
+    and every request of the test client starts with none, as in production (tests/tenancy.py)."""
+    with platform_wide():
+        yield
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -86,7 +86,9 @@ class CallExportView(TenantAPIView):
         business = self.business
         filters = parse_call_filters(request.query_params, business_id=business.pk, tz=business.tz)
         response = StreamingHttpResponse(
-            export.call_csv_lines(business_id=business.pk, filters=filters, tz=business.tz),
+            export.call_csv_lines(
+                export.calls_for_export(business_id=business.pk, filters=filters, tz=business.tz), tz=business.tz
+            ),
             content_type="text/csv; charset=utf-8",
         )
         name = f"calls-{business.slug}-{filters.first:%Y%m%d}-{filters.last:%Y%m%d}.csv"

@@ -13,6 +13,7 @@ from orders.models import Order, OrderStatus
 from orders.payloads import OrderPayload, order_payload
 from panbot.events import emit
 from panbot.models import Event
+from panbot.tenancy import runs_platform_wide
 
 UNACKNOWLEDGED = "order.unacknowledged"
 
@@ -27,6 +28,7 @@ class UnacknowledgedPayload(OrderPayload):
 LOOKBACK = timedelta(hours=24)
 
 
+@runs_platform_wide
 def orders_flag_unacknowledged(*, now: datetime | None = None) -> list[int]:
     """Announce each order still `new` ORDER_ACK_ALERT_SECONDS after it was placed; the ids announced.
 

@@ -37,6 +37,7 @@ from panbot.feed import codes
 from panbot.feed.cursor import BadCursor, Cursor
 from panbot.feed.payloads import EventFrame, SnapshotFrame
 from panbot.feed.selectors import event_key, feed_events_missed, feed_snapshot
+from panbot.tenancy import business_scope
 
 logger = logging.getLogger(__name__)
 
@@ -51,12 +52,14 @@ SLOW_CLIENT_SECONDS = 10.0
 
 
 def _db(fn: Callable[..., T]) -> Callable[..., Any]:
-    """Run a read in a worker thread of its own (not the single thread_sensitive one), fresh connection rules."""
+    """Run a read of one business (its `business_id=` keyword) in that business's scope (panbot.tenancy),
+    in a worker thread of its own (not the single thread_sensitive one), with fresh connection rules."""
 
-    def run(*args: Any, **kwargs: Any) -> T:
+    def run(*args: Any, business_id: int, **kwargs: Any) -> T:
         close_old_connections()
         try:
-            return fn(*args, **kwargs)
+            with business_scope(business_id):
+                return fn(*args, business_id=business_id, **kwargs)
         finally:
             close_old_connections()
 

@@ -22,6 +22,9 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; tests only
 # Static files are collected at deploy time; tests render pages without them.
 MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise.")]  # noqa: F405
+# Test code runs platform-wide (tests/conftest.py); each request runs as in production: no tenant
+# scope until the view sets its own (tests/tenancy.py).
+MIDDLEWARE = ["tests.tenancy.ProductionTenancyMiddleware", *MIDDLEWARE]
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 # No worker runs under pytest: tasks execute in-process, still enqueued on commit.
 CELERY_TASK_ALWAYS_EAGER = True

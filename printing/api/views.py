@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+from contextlib import AbstractContextManager
+from typing import Any
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
@@ -12,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from panbot.api.serializers import parse
+from panbot.tenancy import business_scope
 from printing import selectors, services
 from printing.api.authentication import DeviceTokenAuthentication, IsPrintAgent
 from printing.api.serializers import (
@@ -29,7 +32,7 @@ from printing.api.serializers import (
     TestPrintInput,
 )
 from printing.models import Printer
-from restaurants.api.tenancy import Role, TenantAPIView, TenantViewSet, acting_user
+from restaurants.api.tenancy import Role, ScopedView, TenantAPIView, TenantViewSet, acting_user
 
 
 @extend_schema_view(
@@ -135,11 +138,19 @@ class PrintAgentViewSet(mixins.ListModelMixin, TenantViewSet):
         return Response(PrintAgentOutput(agent).data)
 
 
-class AgentClaimView(GenericAPIView):
-    """A print agent takes its restaurant's jobs for relay printers (each job to one agent, for 60 s)."""
+class _AgentView(ScopedView, GenericAPIView):
+    """What a print agent calls: authenticated by its device token, and runs in its own business's scope."""
 
     authentication_classes = [DeviceTokenAuthentication]
     permission_classes = [IsPrintAgent]
+
+    def tenancy(self, request: Any) -> AbstractContextManager[None]:
+        return business_scope(request.auth.business_id)
+
+
+class AgentClaimView(_AgentView):
+    """A print agent takes its restaurant's jobs for relay printers (each job to one agent, for 60 s)."""
+
     serializer_class = AgentClaimOutput
 
     @extend_schema(summary="Claim print jobs (print agents)", request=AgentClaimInput, responses=AgentClaimOutput)
@@ -164,11 +175,9 @@ class AgentClaimView(GenericAPIView):
         return Response(AgentClaimOutput({"jobs": jobs}).data)
 
 
-class AgentReportView(GenericAPIView):
+class AgentReportView(_AgentView):
     """A print agent reports how a claimed job went (the same report again changes nothing)."""
 
-    authentication_classes = [DeviceTokenAuthentication]
-    permission_classes = [IsPrintAgent]
     serializer_class = PrintJobOutput
 
     @extend_schema(

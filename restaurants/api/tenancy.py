@@ -16,6 +16,11 @@ then, once per request and with no database query:
 - answers 403 when the member's role is below the operation's;
 - sets `request.business_id` (int) and `request.business_role`.
 
+Once the request is through, the view runs inside `business_scope(business_id)` (panbot.tenancy):
+tenant models read that business's rows only, and a query that escaped the view (a streamed body
+read after it returns) raises instead of reading every tenant's. The platform API runs
+`platform_wide()` instead, after StakeholderPermission.
+
 The view derives everything from `self.business_id`: querysets filter on it (so another business's
 object id is a 404 too), writes pass the business to the service, and no input serializer has a
 business field (one in a payload is refused as unknown). `self.business` loads the Business row
@@ -29,6 +34,7 @@ An implemented operation missing from `tenant_roles` is a programming error, rai
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractContextManager, ExitStack
 from functools import cached_property
 from typing import Any, ClassVar
 
@@ -39,6 +45,7 @@ from rest_framework.permissions import BasePermission
 
 from accounts.tokens import ROLE_RANK, claims_role, role_allows
 from panbot.api.serializers import parse
+from panbot.tenancy import business_scope, platform_wide
 from restaurants.models import Business, Membership
 
 Role = Membership.Role
@@ -134,11 +141,30 @@ def acting_user(request: Any) -> Any:
     return user
 
 
-class TenantMixin:
+class ScopedView:
+    """A view whose handler runs in `self.tenancy(request)` (panbot.tenancy), entered once the request is
+    authenticated and permitted (DRF's `initial`) and left when the response is ready, even on an error."""
+
+    def tenancy(self, request: Any) -> AbstractContextManager[None]:
+        raise NotImplementedError
+
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        with ExitStack() as self._tenancy:
+            return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+    def initial(self, request: Any, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        self._tenancy.enter_context(self.tenancy(request))
+
+
+class TenantMixin(ScopedView):
     """What tenant views share: the permission, the tenant's id and row, and strict input parsing."""
 
     permission_classes: ClassVar[list] = [BusinessPermission]
     tenant_roles: ClassVar[Mapping[str, str]] = {}
+
+    def tenancy(self, request: Any) -> AbstractContextManager[None]:
+        return business_scope(request.business_id)
 
     @property
     def business_id(self) -> int:
@@ -180,7 +206,7 @@ class TenantAPIView(TenantMixin, generics.GenericAPIView):
 PLATFORM_PREFIX = "platform/"
 
 
-class PlatformViewSet(viewsets.GenericViewSet):
+class PlatformViewSet(ScopedView, viewsets.GenericViewSet):
     """A viewset of the platform API: every tenant's rows, for stakeholders (StakeholderPermission, no query).
 
     Route it with `tenant_router()` under PLATFORM_PREFIX; object ids are ints. `self.parse(...)`
@@ -189,6 +215,9 @@ class PlatformViewSet(viewsets.GenericViewSet):
 
     permission_classes: ClassVar[list] = [StakeholderPermission]
     lookup_value_converter = "int"
+
+    def tenancy(self, request: Any) -> AbstractContextManager[None]:
+        return platform_wide()  # a stakeholder: every tenant's rows, by design
 
     def parse(self, serializer_class: type, **kwargs: Any) -> dict[str, Any]:
         return parse(serializer_class, self.request, context=self.get_serializer_context(), **kwargs)

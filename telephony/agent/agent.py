@@ -11,6 +11,7 @@ from channels.db import database_sync_to_async
 from django.utils import timezone
 from livekit.agents import Agent
 
+from panbot.tenancy import in_business_scope
 from restaurants.models import Business
 from telephony.agent import tools
 from telephony.agent.prompt import Prompt, build_instructions, business_prompt, call_lines
@@ -58,7 +59,7 @@ async def build_agent(admission: Admission, runner: CallRunner) -> Agent:
         prompt = business_prompt(business, config, now=now)
         return prompt.text + "\n\n" + call_lines(business, admission.caller_number, now), prompt
 
-    instructions, prompt = await database_sync_to_async(prepare)()
+    instructions, prompt = await database_sync_to_async(in_business_scope)(admission.business_id, prepare)
     runner.outcome.prompt_tokens, runner.outcome.prompt_cached = prompt.tokens, prompt.cached
     logger.info(
         "call %s: prompt of %d tokens %s in %.1f ms", runner.inbound.sip_call_id, prompt.tokens,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from channels.db import database_sync_to_async
 from livekit.agents import AgentSession, llm
 
+from panbot.tenancy import runs_platform_wide
 from telephony.agent.agent import build_agent
 from telephony.agent.inbound import InboundCall
 from telephony.agent.runner import CallOutcome, CallRunner, Timing
@@ -88,8 +89,14 @@ async def simulate_call(
             await runner.end(CallRecord.Reason.ERROR)
             raise
         await runner.end(CallRecord.Reason.CALLER_HANGUP)  # the caller hangs up (a no-op if the call ended)
-    record = await database_sync_to_async(CallRecord.objects.get)(pk=admission.call_record_id)
+    record = await database_sync_to_async(_record)(admission.call_record_id)
     return Summary(outcome, record)
+
+
+@runs_platform_wide
+def _record(call_record_id: int) -> CallRecord:
+    # By call id, like the rest of the call path: a call to an unknown number has no business.
+    return CallRecord.objects.get(pk=call_record_id)
 
 
 def _echo(session: AgentSession, write: Callable[[str], None]) -> None:

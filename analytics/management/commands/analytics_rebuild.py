@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from analytics.services import rollups_rebuild, rollups_rebuild_plan
+from panbot.tenancy import runs_platform_wide
 from restaurants.models import Business
 
 
@@ -31,6 +32,7 @@ class Command(BaseCommand):
             "--since", type=_date, help="Only calls from this local date (YYYY-MM-DD) on; older rollups are kept."
         )
 
+    @runs_platform_wide  # an operator's command: every tenant's rows (panbot.tenancy)
     def handle(self, *args: Any, business: int | None, since: date | None, verbosity: int, **options: Any) -> None:
         if business is not None and not Business.objects.filter(pk=business).exists():
             raise CommandError(f"There is no business with id {business}.")

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from panbot.tenancy import runs_platform_wide
 from printing.services import print_agent_create
 from restaurants.models import Business
 
@@ -18,6 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--business", required=True, help="The business's slug.")
         parser.add_argument("--name", default="Print agent", help="What to call the machine, e.g. 'Kitchen PC'.")
 
+    @runs_platform_wide  # an operator's command: every tenant's rows (panbot.tenancy)
     def handle(self, *args: Any, **options: Any) -> None:
         business = Business.objects.filter(slug=options["business"]).first()
         if business is None:

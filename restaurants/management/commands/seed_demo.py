@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from analytics.demo import DEMO_DAYS, seed_calls
 from orders.demo import seed_menus
 from panbot.phone import format_international
+from panbot.tenancy import runs_platform_wide
 from reservations.demo import seed_reservation_settings
 from restaurants.demo import seed_businesses, seed_faq
 from telephony.demo import seed_numbers
@@ -24,6 +25,7 @@ class Command(BaseCommand):
             "--no-calls", action="store_true", help="Skip the generated call history (and its orders and bookings)."
         )
 
+    @runs_platform_wide  # an operator's command: every tenant's rows (panbot.tenancy)
     def handle(self, *args, **options):
         if not settings.DEBUG:
             raise CommandError("seed_demo creates logins with published passwords; it runs only with DEBUG=true.")

@@ -13,6 +13,7 @@ from django.utils import timezone
 from livekit.agents import RunContext, StopResponse, ToolError
 
 from panbot.errors import NotFound
+from panbot.tenancy import in_business_scope
 from restaurants.models import Business
 from restaurants.schedule import NonexistentTime, local_datetime
 
@@ -24,13 +25,14 @@ _TIME = re.compile(r"^\s*(\d{1,2})(?:[:.h](\d{2}))?\s*$")
 
 
 async def call(context: RunContext, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-    """Run `fn` (sync, database work) in Django's thread; a refusal becomes words the LLM can say.
+    """Run `fn` (sync, database work) in Django's thread, in the call's business scope (panbot.tenancy);
+    a refusal becomes words the LLM can say.
 
     A ValidationError or NotFound from a service is the caller's problem to hear about (a
     ToolError with every message); anything else is ours: the call apologises and ends cleanly.
     """
     try:
-        return await database_sync_to_async(fn)(*args, **kwargs)
+        return await database_sync_to_async(in_business_scope)(context.userdata.business_id, fn, *args, **kwargs)
     except ToolError:
         raise
     except (ValidationError, NotFound) as exc:

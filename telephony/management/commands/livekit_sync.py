@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from livekit import api
 
+from panbot.tenancy import runs_platform_wide
 from telephony import provisioning
 from telephony.edge.capacity import platform_capacity
 
@@ -22,6 +23,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="Print what would change; change nothing.")
 
+    @runs_platform_wide  # an operator's command: every tenant's rows (panbot.tenancy)
     def handle(self, *args, dry_run: bool = False, **options):
         if not settings.LIVEKIT_URL:
             raise CommandError("LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET must be set to reach LiveKit.")

@@ -9,6 +9,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from panbot.phone import to_e164
+from panbot.tenancy import runs_platform_wide
 
 
 class Command(BaseCommand):
@@ -58,6 +59,9 @@ class Command(BaseCommand):
             raise CommandError(f"The script ran out: {exc}") from None
         self._summary(summary.record)
 
+    # The call itself runs as on the agent worker (each part sets its own scope); the printout
+    # reads the call's rows by call, like the rest of the call path (panbot.tenancy).
+    @runs_platform_wide
     def _summary(self, record) -> None:
         from orders.models import Order
         from reservations.models import Reservation

@@ -4,6 +4,9 @@ These are the rules, the same on every database: what is refused and why, idempo
 reclaiming ghosts, the end of a call. The three steps that must be atomic and fast
 (routing with locks, taking a slot, ending a call) run in the backend chosen once for
 the database (`backends.active`: PostgreSQL or the embedded SQLite default).
+
+The call path is platform-wide by nature (`@runs_platform_wide`, panbot.tenancy): a dialed number
+is routed to its business across every tenant, and heartbeats, endings and the reaper go by call.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from django.utils import timezone
 
 from analytics.services import rollups_add_records
 from panbot.events import emit
+from panbot.tenancy import runs_platform_wide
 from restaurants.agent_config import EffectiveConfig, effective_config
 from restaurants.models import Business
 from telephony.models import ActiveCall, CallRecord, PbxTrunk, SipNumber
@@ -86,6 +90,7 @@ class Admission:
     sip_number: SipNumber | None = dataclasses.field(default=None, compare=False, repr=False)
 
 
+@runs_platform_wide
 def call_route(*, called: str | None, diversion: str | None = None, trunk: PbxTrunk | None = None) -> SipNumber | None:
     """The number (with its business) a call is for: a Diversion entry naming one of ours, else the called number.
 
@@ -100,6 +105,7 @@ def call_route(*, called: str | None, diversion: str | None = None, trunk: PbxTr
     return _preferred(SipNumber.objects.select_related("business").filter(number__in=candidates), candidates)
 
 
+@runs_platform_wide
 def call_admit(
     *,
     called: str | None,
@@ -144,6 +150,7 @@ def call_admit(
         return replay
 
 
+@runs_platform_wide
 def call_heartbeat(*, active_call_id: int) -> bool:
     """Renew the call's lease; False when its slot is gone (ended, or reclaimed after the lease ran out)."""
     # One UPDATE, atomic on its own: no transaction block, so no extra round trips
@@ -153,6 +160,7 @@ def call_heartbeat(*, active_call_id: int) -> bool:
     return ActiveCall.objects.filter(pk=active_call_id).update(last_heartbeat_at=Greatest(Now(), F("started_at"))) == 1
 
 
+@runs_platform_wide
 def call_end(
     *,
     active_call_id: int | None = None,
@@ -196,6 +204,7 @@ def call_end(
     return ended
 
 
+@runs_platform_wide
 def calls_reap_stale(*, now: datetime | None = None) -> int:
     """End, with reason ghost, every call whose last heartbeat is older than the lease; the number ended.
 

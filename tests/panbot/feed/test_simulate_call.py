@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from orders.models import Order
+from panbot.tenancy import in_business_scope
 from restaurants.models import Membership
 from tests.panbot.feed.kit import receive, socket, token_for
 
@@ -48,7 +49,7 @@ async def test_a_staff_socket_shows_simulate_calls_order_within_a_second_of_its_
         try:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
-                if Order.objects.filter(business_id=business.pk).exists():
+                if in_business_scope(business.pk, Order.objects.exists):
                     committed_at["t"] = time.monotonic()
                     return
                 time.sleep(0.005)

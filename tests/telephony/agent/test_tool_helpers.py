@@ -59,12 +59,20 @@ async def test_a_tool_says_the_not_found_sentence_and_the_call_goes_on(
 ):
     at(2026, 6, 13, 18, 0)
     failures = []
-    context = SimpleNamespace(userdata=SimpleNamespace(runner=SimpleNamespace(fail=failures.append)))
+
+    def context_of(call_for):
+        runner = SimpleNamespace(fail=failures.append)
+        return SimpleNamespace(userdata=SimpleNamespace(runner=runner, business_id=call_for.pk))
+
+    context = context_of(business)
     order = await db(order_place)(
         business=business, items=[{"item_id": menu.cola.pk}], customer_name="Giulia", customer_phone="+393331234567"
     )
     with pytest.raises(ToolError) as exc:
-        await call(context, order_transition, business=outsider_business, order_id=order.pk, to_status="cancelled")
+        await call(
+            context_of(outsider_business), order_transition, business=outsider_business, order_id=order.pk,
+            to_status="cancelled",
+        )  # fmt: skip
     assert exc.value.message == "We could not find that order."
     with pytest.raises(ToolError) as exc:
         await call(context, reservation_transition, business=business, reservation_id=order.pk, to_status="seated")
