@@ -64,6 +64,7 @@ from django.utils import timezone  # noqa: E402
 from own_database import own_database  # noqa: E402  (bench/, the script's folder)
 
 from panbot.events import emit  # noqa: E402
+from panbot.tenancy import runs_platform_wide  # noqa: E402
 from restaurants.models import Business  # noqa: E402
 from telephony import services  # noqa: E402
 from telephony.models import ActiveCall, CallRecord, SipNumber  # noqa: E402
@@ -101,6 +102,7 @@ def make_numbers(prefix: str, count: int, *, number_limit: int, business_limit: 
 # --- the naive baseline: count, then insert, no lock ---------------------------------------------
 
 
+@runs_platform_wide  # as the real call path (panbot.tenancy); it runs in threads and processes
 def naive_admit(*, called: str, caller: str, sip_call_id: str, room_name: str) -> int | None:
     """What call_admit would be without its locks; the ActiveCall id, or None when refused."""
     with transaction.atomic():
@@ -124,6 +126,7 @@ def naive_admit(*, called: str, caller: str, sip_call_id: str, room_name: str) -
         return active.pk
 
 
+@runs_platform_wide
 def naive_end(*, active_call_id: int) -> None:
     with transaction.atomic():
         active = ActiveCall.objects.select_related("call_record").get(pk=active_call_id)

@@ -55,6 +55,7 @@ from own_database import own_database  # noqa: E402  (bench/, the script's folde
 from accounts.selectors import user_access  # noqa: E402
 from accounts.tokens import mint_access_token  # noqa: E402
 from orders.models import MenuCategory, MenuItem, OrderSettings  # noqa: E402
+from panbot.tenancy import business_scope  # noqa: E402
 from restaurants.models import Business, Membership  # noqa: E402
 from restaurants.services import opening_hours_replace  # noqa: E402
 
@@ -143,7 +144,7 @@ def writer(targets: list[tuple[int, int]], rate: float, seconds: float, out: mul
     while time.monotonic() - started < seconds:
         business_id, item_id = rng.choice(targets)
         business = Business.objects.get(pk=business_id)
-        with transaction.atomic():
+        with business_scope(business_id), transaction.atomic():  # as a view places a counter order
             order = order_place(
                 business=business, items=[{"item_id": item_id, "quantity": 1}], customer_name=f"Bench {n}",
                 customer_phone=f"+39333{n:07d}",

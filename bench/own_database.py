@@ -1,5 +1,9 @@
 """The benchmarks' own database: `<DATABASE_URL's name><suffix>` on the same server, created and
-migrated on entry, dropped on the way out (after an error or Ctrl-C too) unless `keep`."""
+migrated on entry, dropped on the way out (after an error or Ctrl-C too) unless `keep`.
+
+A benchmark's own code (set-up, checks) runs platform-wide, like the tests' (panbot.tenancy); what
+it measures sets its own scope as in production (views, services of the call path), and threads or
+processes it starts begin with no scope at all."""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ from collections.abc import Iterator
 
 from django.conf import settings
 from django.db import connection, connections
+
+from panbot.tenancy import platform_wide
 
 
 @contextlib.contextmanager
@@ -21,7 +27,8 @@ def own_database(suffix: str, *, keep: bool = False) -> Iterator[str]:
     print(f"creating and migrating database {bench_name} ...", flush=True)
     creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
-        yield bench_name
+        with platform_wide():
+            yield bench_name
     finally:
         connections.close_all()
         if keep:
