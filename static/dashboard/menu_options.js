@@ -56,7 +56,7 @@ export function optionsWidget(box, { base, currency }) {
 
   function optionForm(option, group) {
     const id = option ? `m${option.id}` : `m-new${group.id}`;
-    const price = (amount) => input(amount === undefined ? "" : amountField(amount), { inputmode: "decimal", class: "input-amount" });
+    const price = (amount) => input(amount === undefined ? "" : amountField(amount), { inputmode: "decimal" });
     if (!option) {
       return el(
         "form",
@@ -97,7 +97,7 @@ export function optionsWidget(box, { base, currency }) {
       el("h3", { id: `${id}-title`, "data-group-title": "", text: group.name }),
       el(
         "form",
-        { class: "option-group-form", "data-group-form": "", novalidate: true },
+        { "data-group-form": "", novalidate: true },
         formError(),
         el(
           "div",
