@@ -54,6 +54,8 @@ def main() -> None:
         business = page.url.split("/b/")[1].split("/")[0]
         page.goto(f"/app/b/{business}/numbers/")
         number = page.locator("tbody tr a").first.get_attribute("href")
+        page.goto(f"/app/b/{business}/menu/")
+        item = page.get_by_role("link", name="Edit Margherita").get_attribute("href")
         pages = [
             ("sign-in page (baseline)", "/app/signin/", False),
             ("today", f"/app/b/{business}/today/", True),
@@ -61,6 +63,7 @@ def main() -> None:
             ("a number", number, True),
             ("order board", f"/app/b/{business}/board/", True),
             ("menu", f"/app/b/{business}/menu/", True),
+            ("a menu item", item, True),
         ]
         results = {}
         for name, path, wait_ready in pages:

@@ -88,6 +88,13 @@ class MenuView(PageView):
     page = "menu"
 
 
+class MenuItemView(PageView):
+    """One item of the menu with its groups of options, to change or (without an id) to add. Managers and owners."""
+
+    template_name = "dashboard/menu_item.html"
+    page = "menu"
+
+
 class NumbersView(PageView):
     template_name = "dashboard/numbers.html"
     page = "numbers"

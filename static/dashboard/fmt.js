@@ -30,3 +30,21 @@ export function duration(seconds) {
   const ss = String(s % 60).padStart(2, "0");
   return hours ? `${hours}:${mm}:${ss}` : `${mm}:${ss}`;
 }
+
+// An amount in a form field: shown with the page's decimal separator ("8,50" in Italian), read back as
+// the API's decimal string ("8.50"). Anything else goes as typed, for the API to refuse on its field.
+const DECIMAL = new Intl.NumberFormat(language).formatToParts(1.5).find((part) => part.type === "decimal").value;
+
+export function amountField(amount) {
+  return String(amount).replace(".", DECIMAL);
+}
+
+export function amountValue(text) {
+  const value = text.trim();
+  return /^\d+,\d{1,2}$/.test(value) ? value.replace(",", ".") : value;
+}
+
+export function currencySymbol(currency) {
+  const parts = new Intl.NumberFormat(language, { style: "currency", currency }).formatToParts(0);
+  return parts.find((part) => part.type === "currency")?.value || currency;
+}

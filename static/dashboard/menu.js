@@ -1,11 +1,12 @@
-// The menu for the kitchen: every item with a one-tap sold-out switch (and its options' switches).
+// The menu for the kitchen: every item with a one-tap sold-out switch (and its options' switches);
+// for managers and owners, who may change the menu, a link to edit each item and one to add an item.
 // Changes made on another screen arrive over the live feed (menu.item_updated).
 import { api, apiAll } from "./api.js";
 import { Feed } from "./feed.js";
 import { money } from "./fmt.js";
 import { t } from "./i18n.js";
-import { start } from "./shell.js";
-import { el, loader, showState } from "./widget.js";
+import { roleAllows, start } from "./shell.js";
+import { el, loader, showFailure, showState } from "./widget.js";
 
 const widget = document.querySelector("[data-widget=menu]");
 const list = widget.querySelector("[data-categories]");
@@ -13,6 +14,7 @@ const search = document.querySelector("[data-menu-search]");
 const noMatch = widget.querySelector("[data-no-match]");
 let context = null;
 let currency = "EUR";
+let canEdit = false;
 
 function toggle({ kind, id, name, available }) {
   return el(
@@ -43,6 +45,14 @@ function itemRow(item) {
       el("span", { class: "menu-item-name", text: item.name }),
       el("span", { class: "menu-item-price", text: money(item.price, currency) }),
       toggle({ kind: "items", id: item.id, name: item.name, available: item.is_available }),
+      canEdit
+        ? el("a", {
+            class: "button button-small",
+            href: `/app/b/${context.businessId}/menu/items/${item.id}/`,
+            "aria-label": t("edit_item", { name: item.name }),
+            text: t("edit"),
+          })
+        : null,
     ),
     modifiers.length
       ? el(
@@ -105,6 +115,12 @@ function setItem(id, available) {
   if (item) item.is_available = available;
 }
 
+// What another screen changed: sold out or back, or (a manager's edit) name, price, category.
+function itemUpdated({ item_id, name, price, category_id, is_available }) {
+  const item = items.find((i) => i.id === item_id);
+  if (item) Object.assign(item, { name, price, category_id, is_available });
+}
+
 function setModifier(id, available) {
   for (const item of items) for (const group of item.modifier_groups) for (const m of group.modifiers) if (m.id === id) m.is_available = available;
 }
@@ -132,10 +148,9 @@ list.addEventListener("click", async (event) => {
 
 search.addEventListener("input", filter);
 
-const load = loader(widget, async () => {
-  context = context || (await start());
-  if (!context.membership) return showState(widget, "not-found", t("not_found"));
-  currency = context.membership.currency;
+let feed = null;
+
+async function readMenu() {
   [categories, items] = await Promise.all([
     apiAll(`businesses/${context.businessId}/menu/categories/`),
     apiAll(`businesses/${context.businessId}/menu/items/?page_size=200`),
@@ -143,11 +158,22 @@ const load = loader(widget, async () => {
   if (!items.length) return showState(widget, "empty", t("empty_menu"));
   render();
   showState(widget, "ready");
-  new Feed(context.businessId, {
-    onSnapshot() {},
+}
+
+const load = loader(widget, async () => {
+  context = context || (await start());
+  if (!context.membership) return showState(widget, "not-found", t("not_found"));
+  currency = context.membership.currency;
+  canEdit = roleAllows(context.membership.role, "manager"); // the API lets managers and owners change the menu
+  document.querySelector("[data-add-item]").hidden = !canEdit;
+  if (feed) return readMenu(); // "Try again" after a failed read: the feed is running
+  feed = new Feed(context.businessId, {
+    // The menu is read once the feed is live: a change made meanwhile on another screen is either
+    // in what is read or arrives after it as an event.
+    onSnapshot: () => readMenu().catch((error) => showFailure(widget, error)),
     onEvent(event) {
       if (event.type === "menu.item_updated") {
-        setItem(event.payload.item_id, event.payload.is_available);
+        itemUpdated(event.payload);
         render();
       }
     },
@@ -156,6 +182,7 @@ const load = loader(widget, async () => {
       banner.hidden = state !== "offline";
       banner.textContent = state === "offline" ? t("offline") : "";
     },
-  }).start();
+  });
+  await feed.start();
 });
 load();

@@ -1,13 +1,17 @@
 // Today: live calls now, open orders and today's bookings, all from the live feed (snapshot, then
-// events), and a banner while a number takes no more calls (its live calls at its limit).
-import { apiAll } from "./api.js";
+// events), and a banner while a number takes no more calls (its live calls at its limit). For managers
+// and owners, the calls answered and lost today: the analytics of today, read again when the feed says
+// a call ended or was refused (the rollup it reads is written in the same transaction as that event).
+import { api, apiAll } from "./api.js";
 import { Feed } from "./feed.js";
 import { time } from "./fmt.js";
-import { t } from "./i18n.js";
+import { language, t } from "./i18n.js";
 import { roleAllows, start, toSignIn } from "./shell.js";
-import { el, loader, showState } from "./widget.js";
+import { el, loader, showFailure, showState } from "./widget.js";
 
 const widget = document.querySelector("[data-widget=today]");
+const tally = document.querySelector("[data-widget=calls-today]");
+const count = new Intl.NumberFormat(language);
 const banner = document.querySelector("[data-limit-banner]");
 const feedState = document.querySelector("[data-feed-state]");
 const OPEN = ["new", "accepted", "preparing", "ready"];
@@ -73,6 +77,43 @@ function render() {
   banner.textContent = full.map((n) => t("number_full", { number: n.label || n.number, limit: n.max_concurrent_calls })).join(" ");
 }
 
+// Today's answered and lost calls. One request at a time: events arriving meanwhile ask for one more
+// read after it, so the figures shown are never older than the last event.
+let counting = null;
+let countAgain = false;
+let countedDay = null;
+
+async function readTally() {
+  const day = today();
+  const data = await api(`businesses/${context.businessId}/analytics/?from=${day}&to=${day}`);
+  const { calls: finished, answered } = data.current;
+  tally.querySelector("[data-calls-answered]").textContent = count.format(answered);
+  tally.querySelector("[data-calls-lost]").textContent = count.format(finished - answered);
+  tally.querySelector("[data-calls-link]").search = `?from=${day}&to=${day}`;
+  countedDay = day;
+  showState(tally, "ready");
+}
+
+async function refreshTally() {
+  if (!tally.dataset.shown) return;
+  if (counting) {
+    countAgain = true;
+    return;
+  }
+  counting = (async () => {
+    do {
+      countAgain = false;
+      try {
+        await readTally();
+      } catch (error) {
+        showFailure(tally, error);
+      }
+    } while (countAgain);
+  })();
+  await counting;
+  counting = null;
+}
+
 function onSnapshot(frame) {
   calls.clear();
   orders.clear();
@@ -82,12 +123,16 @@ function onSnapshot(frame) {
   frame.reservations.forEach((r) => bookings.set(r.reservation_id, r));
   showState(widget, "ready");
   render();
+  refreshTally(); // after the snapshot: every later call's end comes as an event and reads again
 }
 
 function onEvent(event) {
   const p = event.payload;
   if (event.type === "call.started") calls.set(p.call_record_id, p);
-  else if (event.type === "call.ended") calls.delete(p.call_record_id);
+  else if (event.type === "call.ended") {
+    calls.delete(p.call_record_id);
+    refreshTally();
+  } else if (event.type === "call.rejected") return refreshTally();
   else if (event.type === "order.created" || event.type === "order.updated") orders.set(p.order_id, p);
   else if (event.type === "reservation.created" || event.type === "reservation.updated") bookings.set(p.reservation_id, p);
   else return;
@@ -107,7 +152,15 @@ function onState(state) {
 const load = loader(widget, async () => {
   context = context || (await start());
   if (!context.membership) return showState(widget, "not-found", t("not_found"));
-  if (roleAllows(context.membership.role, "manager")) numbers = await apiAll(`businesses/${context.businessId}/numbers/`);
+  if (roleAllows(context.membership.role, "manager")) {
+    numbers = await apiAll(`businesses/${context.businessId}/numbers/`);
+    tally.hidden = false;
+    tally.dataset.shown = "true";
+  }
   await new Feed(context.businessId, { onSnapshot, onEvent, onState }).start();
 });
 load();
+
+tally.querySelector("[data-action=retry]").addEventListener("click", refreshTally);
+// At the restaurant's midnight the counts start again from zero.
+setInterval(() => countedDay && countedDay !== today() && refreshTally(), 60_000);

@@ -2,9 +2,14 @@
 import { ApiError, OfflineError } from "./api.js";
 import { t } from "./i18n.js";
 
+// A widget's own parts: not those of a widget inside it (a panel with its own states on a page).
+function own(widget, selector) {
+  return [...widget.querySelectorAll(selector)].filter((node) => node.closest("[data-widget]") === widget);
+}
+
 export function showState(widget, state, message) {
-  const box = widget.querySelector(":scope > .state, .state");
-  const ready = widget.querySelectorAll("[data-ready]");
+  const box = own(widget, ".state")[0];
+  const ready = own(widget, "[data-ready]");
   if (state === "ready") {
     box.hidden = true;
     ready.forEach((el) => (el.hidden = false));
@@ -48,7 +53,7 @@ export function loader(widget, load) {
       showFailure(widget, error);
     }
   };
-  widget.querySelector("[data-action=retry]").addEventListener("click", run);
+  own(widget, "[data-action=retry]")[0].addEventListener("click", run);
   return run;
 }
 

@@ -135,3 +135,81 @@ def test_staff_and_outsiders_cannot_open_calls_or_analytics(live, calls):
         outsider.goto(path)
         expect(outsider.get_by_text("belongs to a business you are not a member of")).to_be_visible()
         expect(outsider.locator("tbody tr, canvas, .bubble")).to_have_count(0)
+
+
+def _english_phrases() -> set[str]:
+    """The dashboard's English sentences that Italian says otherwise (several words: a one-word msgid
+    such as "Orders" is also a number's label in the demo data)."""
+    from babel.messages.pofile import read_po
+    from django.conf import settings
+
+    with open(Path(settings.BASE_DIR, "locale/it/LC_MESSAGES/django.po"), "rb") as po:
+        catalog = read_po(po)
+    return {
+        m.id
+        for m in catalog
+        if m.id and m.string and m.string != m.id and " " in m.id and "%(" not in m.id and "{" not in m.id
+    }
+
+
+def _untranslated(page) -> list[str]:
+    text = page.locator("body").inner_text()
+    return sorted(
+        phrase for phrase in _english_phrases() if re.search(rf"\b{re.escape(phrase)}\b", text, re.IGNORECASE)
+    )
+
+
+def test_calls_and_analytics_speak_italian_with_italian_dates_and_money(live, calls):
+    page = live.page(locale="it-IT")
+    page.context.add_cookies([{"name": "django_language", "value": "it", "url": live.url}])
+    page.goto("/app/signin/")
+    page.get_by_label("Nome utente o indirizzo e-mail").fill(OWNER[0])
+    page.get_by_label("Password").fill(OWNER[1])
+    page.get_by_role("button", name="Accedi").click()
+    nav = page.get_by_role("navigation", name="Principale")
+
+    nav.get_by_role("link", name="Chiamate").click()
+    expect(page.get_by_role("heading", name="Chiamate", exact=True)).to_be_visible()
+    rows = page.locator("tbody tr")
+    expect(rows).to_have_count(50)
+    for label in ("Dal", "Al", "Numero", "Esito", "Chi chiama"):
+        expect(page.get_by_label(label, exact=True)).to_be_visible()
+    expect(page.get_by_role("columnheader", name="Quando")).to_be_visible()
+    expect(page.get_by_role("button", name="Scarica CSV")).to_be_enabled()
+    expect(page.get_by_role("button", name="Mostra altre")).to_be_visible()
+    # "7 dic 2026, 20:15": Italian month abbreviations, day first, a 24-hour clock.
+    italian_when = re.compile(r"^\d{1,2} (gen|feb|mar|apr|mag|giu|lug|ago|set|ott|nov|dic) \d{4}, \d{2}:\d{2}$")
+    for when in rows.locator("th a").all_inner_texts()[:10]:
+        assert italian_when.match(when), when
+    expect(rows.filter(has_text="Con risposta").first).to_be_visible()
+    page.get_by_label("Esito", exact=True).select_option(label="Perse: ristorante al limite di chiamate")
+    page.get_by_role("button", name="Filtra").click()
+    expect(rows.first).to_contain_text("Persa: ristorante al limite di chiamate")
+    assert _untranslated(page) == []
+    screenshot(page, "calls-it")
+
+    rows.first.locator("th a").click()
+    expect(
+        page.get_by_role("heading", name=re.compile(r"^Chiamata da \+39\d+, \d{1,2} \w{3} \d{4}, \d{2}:\d{2}$"))
+    ).to_be_visible()
+    expect(page.get_by_role("heading", name="Conversazione")).to_be_visible()
+    expect(page.locator("[data-outcome]")).to_have_text("Persa: ristorante al limite di chiamate")
+    assert _untranslated(page) == []
+
+    nav.get_by_role("link", name="Statistiche").click()
+    expect(page.get_by_role("heading", name="Statistiche", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Chiamate al giorno")).to_be_visible()
+    expect(page.get_by_role("heading", name="Ore di punta")).to_be_visible()
+    expect(page.locator("[data-chart=per-day] canvas")).to_have_count(1)
+    expect(page.locator("[data-kpi=calls] .kpi-label")).to_have_text("Chiamate")
+    expect(page.locator("[data-kpi=calls] .kpi-delta")).to_contain_text("rispetto al periodo precedente")
+    # Euros as Italians write them: "1234,50 €" (a dot between thousands from five digits up).
+    expect(page.locator("[data-kpi=revenue] .kpi-value")).to_have_text(re.compile(r"^\d{1,3}(\.?\d{3})*,\d{2}\s€$"))
+    expect(page.locator("[data-range]")).to_have_text(
+        re.compile(r"^Dal \d{1,2} \w{3} \d{4} al \d{1,2} \w{3} \d{4}, rispetto al periodo dal ")
+    )
+    weekdays = page.locator(".heat-grid .heat-day").all_inner_texts()
+    assert weekdays == ["lun", "mar", "mer", "gio", "ven", "sab", "dom"], weekdays
+    assert _untranslated(page) == []
+    screenshot(page, "analytics-it")
+    assert page.errors == []
