@@ -74,7 +74,7 @@ def call_csv_lines(calls: QuerySet[CallRecord], *, tz: ZoneInfo) -> Iterator[str
                     call.ended_at.astimezone(tz).isoformat(timespec="seconds") if call.ended_at else "",
                     "" if call.duration_seconds is None else f"{call.duration_seconds:.1f}",
                     call.dialed_number,
-                    call.sip_number.label if call.sip_number is not None else "",
+                    call.sip_number.label_for(call.business_id) if call.sip_number is not None else "",
                     call.caller_number,
                     call.status,
                     call.reason,

@@ -119,6 +119,10 @@ class SipNumber(StorableText):
     def __str__(self) -> str:
         return self.number
 
+    def label_for(self, business_id: int | None) -> str:
+        """The label as `business_id` may read it on its calls: a label set since by a later holder is not theirs."""
+        return self.label if self.business_id == business_id else ""
+
     def clean(self) -> None:
         with contextlib.suppress(ValidationError):  # reported on the field by its validator
             self.config_override = validate_config_override(self.config_override)

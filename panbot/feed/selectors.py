@@ -69,7 +69,7 @@ def _call_payload(call: ActiveCall) -> LiveCallPayload:
         "call_record_id": record.pk,
         "sip_number": record.dialed_number,
         "sip_number_id": record.sip_number_id,
-        "label": call.sip_number.label,
+        "label": call.sip_number.label_for(call.business_id),
         "caller": record.caller_number,
         "status": record.status,
         "reason": record.reason,

@@ -101,8 +101,7 @@ def call_number(sip_number: SipNumber | None, business_id: int | None) -> dict[s
     """The number of a call as its business sees it: a label set since by another holder is not theirs to read."""
     if sip_number is None:
         return None
-    label = sip_number.label if sip_number.business_id == business_id else ""
-    return {"id": sip_number.pk, "number": sip_number.number, "label": label}
+    return {"id": sip_number.pk, "number": sip_number.number, "label": sip_number.label_for(business_id)}
 
 
 class LiveCallOutput(serializers.Serializer):

@@ -174,6 +174,18 @@ def test_export_streams_the_filtered_calls_as_csv(world):
     assert len(by_number) == 3
 
 
+def test_export_does_not_show_a_later_holders_label_of_a_former_number(world, stakeholder):
+    from telephony import services
+
+    number = world.own.number
+    finished_call(world.own.business, number, local(ROME, 2026, 5, 4, 12, 0))
+    services.number_assign(sip_number=number, business=world.foreign.business, by=stakeholder)
+    services.number_update(sip_number=number, by=stakeholder, label="Sushi takeaway")
+    url = export_url(world.own.business, **{"from": "2026-05-04", "to": "2026-05-04"})
+    (row,) = csv_rows(world.client("manager").get(url))
+    assert (row["number"], row["number_label"]) == (number.number, "")
+
+
 def test_export_neutralises_formulas(world):
     business, number = world.own.business, world.own.number
     for caller in ('=HYPERLINK("http://evil")', "@SUM(A1)", "-2+3", "+39 055 123", "\tcmd"):

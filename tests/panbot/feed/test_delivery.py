@@ -90,6 +90,25 @@ async def test_snapshot_has_todays_open_orders_todays_and_tomorrows_bookings_and
     await communicator.disconnect()
 
 
+async def test_a_live_call_on_a_number_reassigned_since_does_not_show_the_new_holders_label(
+    business, outsider_business, token, make_number, make_live_call, stakeholder
+):
+    from telephony import services
+
+    @db
+    def reassigned_during_a_call():
+        number = make_number(business=business, label="Orders")
+        call = make_live_call(number)
+        services.number_assign(sip_number=number, business=outsider_business, by=stakeholder)
+        services.number_update(sip_number=number, by=stakeholder, label="Sushi takeaway")
+        return call
+
+    call = await reassigned_during_a_call()
+    communicator, snapshot = await open_feed(business.pk, token)
+    assert [(c["active_call_id"], c["label"]) for c in snapshot["calls"]] == [(call.pk, "")]
+    await communicator.disconnect()
+
+
 async def test_events_arrive_in_commit_order_each_with_a_cursor(business, token):
     communicator, _ = await open_feed(business.pk, token)
     emitted = await emit_committed(business.pk, 30)
