@@ -392,6 +392,23 @@ def test_garbage_numbers_are_rejected_as_unknown_never_raised(admit, orders, gar
     assert ActiveCall.objects.count() == 0
 
 
+def test_a_replay_after_the_number_moved_keeps_the_calls_business_and_not_the_new_holders_settings(
+    admit, reservations, business, make_business, stakeholder
+):
+    first = admit(RESERVATIONS, sip_call_id="SCL_moved")
+    assert first.config.greeting == "Ready to take your booking"
+    other = make_business("Sushi Zen")
+    services.number_assign(sip_number=reservations, business=other, by=stakeholder)
+    services.number_update(
+        sip_number=reservations,
+        by=stakeholder,
+        config_override={"greeting": "Sushi Zen", "transfer_number": "+39021234567"},
+    )
+    again = admit(RESERVATIONS, sip_call_id="SCL_moved")  # LiveKit re-dispatches the live call
+    assert again.replayed and again.business_id == business.pk and again.call_record_id == first.call_record_id
+    assert again.config.greeting == business.agent_greeting and again.config.transfer_number == business.transfer_number
+
+
 @pytest.mark.parametrize("caller", [*HOSTILE, None, "", "anonymous", "Restricted"])
 def test_a_garbage_caller_does_not_stop_the_call(admit, orders, caller):
     admission = admit(ORDERS, caller=caller)

@@ -11,6 +11,7 @@ is routed to its business across every tenant, and heartbeats, endings and the r
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import hashlib
 from collections.abc import Iterable
@@ -388,6 +389,12 @@ def _replay(*, key: str, worker_id: str) -> Admission | None:
         active.worker_id = worker_id
     sip_number = record.sip_number
     if sip_number is not None and record.business is not None:
+        if sip_number.business_id != record.business_id:
+            # Reassigned since the call was admitted: the number's settings are its new holder's
+            # (greeting, prompt, transfer number). The call stays with the business it was
+            # admitted for, on that business's own defaults.
+            sip_number = copy.copy(sip_number)
+            sip_number.config_override = {}
         sip_number.business = record.business  # the business the call was admitted for
     return _admission(record, sip_number=sip_number, active=active, replayed=True)
 
