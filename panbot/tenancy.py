@@ -1,10 +1,11 @@
 """Tenancy that fails loudly: a tenant model is read only inside one business's scope.
 
 Every model that belongs to a business (orders, bookings, menus, calls, numbers, printers, feed
-events, ...) has `tenant_manager()` as its default manager (django-scopes). Outside a scope its
-queries raise `ScopeError` instead of reading every tenant's rows; inside `business_scope(id)` they
-read that business's rows only, whatever the query forgot to filter (another business's id gives
-DoesNotExist, a 404 at the API). Creating rows needs no scope: a service writes what its caller
+events, ...) has `tenant_manager()` as its default manager, on django-scopes' scope state. Outside
+a scope its queries raise `ScopeError` (when they reach the database, however they are run)
+instead of reading every tenant's rows; inside `business_scope(id)` they read that business's
+rows only, whatever the query forgot to filter (another business's id gives DoesNotExist, a 404
+at the API). Creating rows needs no scope: a service writes what its caller
 hands it.
 
 Each way into the code sets the scope once, where the business is known:
@@ -28,9 +29,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ClassVar, ParamSpec, TypeVar
 
-from django_scopes import ScopedManager, ScopeError, scope, scopes_disabled
+from django.db import models
+from django.db.models import BooleanField, Expression
+from django_scopes import ScopeError, get_scope, scope, scopes_disabled
 
 __all__ = ["ScopeError", "business_scope", "in_business_scope", "platform_wide", "runs_platform_wide", "tenant_manager"]
 
@@ -41,12 +44,50 @@ R = TypeVar("R")
 _DIMENSION = "business"
 
 
-def tenant_manager(path: str = "business") -> Any:
-    """The default manager of a tenant model: `path` leads from the model to its Business.
+class _OutsideScope(Expression):
+    """A WHERE clause that cannot be compiled: any SQL of a tenant model's query outside a scope raises,
+    whichever way it is run (iteration, count, exists, update, a subquery, async, explain)."""
 
-    Typed Any for mypy: django-scopes builds the manager class at run time; models annotate `objects`.
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, label: str) -> None:
+        super().__init__()
+        self.label = label
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        raise ScopeError(
+            f"A query of {self.label} outside a business scope: run it in business_scope(business_id), "
+            "or in platform_wide() if it is platform-wide by nature (panbot.tenancy)."
+        )
+
+
+class TenantManager(models.Manager[Any]):
+    """The default manager of a tenant model; `path` (a class attribute: related managers subclass the
+    class and take no arguments) leads from the model to its Business.
+
+    Reads django-scopes' state (`business_scope`, `platform_wide`): in a business scope, the rows
+    whose `path` is that business; platform-wide, every row; otherwise a query that raises
+    ScopeError as soon as it reaches the database. Creating rows needs no scope.
     """
-    return ScopedManager(**{_DIMENSION: path})
+
+    path: ClassVar[str] = "business"
+
+    def get_queryset(self) -> models.QuerySet[Any]:
+        queryset = super().get_queryset()
+        state = get_scope()
+        if not state.get("_enabled", True):
+            return queryset
+        business_id = state.get(_DIMENSION)
+        if business_id is None:
+            return queryset.filter(_OutsideScope(self.model._meta.label))
+        return queryset.filter(**{self.path: business_id})
+
+
+def tenant_manager(path: str = "business") -> Any:
+    """A tenant model's `objects` (typed Any: models annotate it with their own Manager type)."""
+    manager_class = type("TenantManager", (TenantManager,), {"path": path, "__module__": __name__})
+    return manager_class()
 
 
 @contextmanager

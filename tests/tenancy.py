@@ -10,17 +10,22 @@ in production.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
-from django_scopes import scope
+from django_scopes.state import state
 
 
-def production_tenancy() -> AbstractContextManager[None]:
-    """The state a production request or task starts in: the guard on, no business in scope."""
-    return scope()
+@contextmanager
+def production_tenancy() -> Iterator[None]:
+    """The state a production request or task starts in, whatever the caller's: the guard on, no business."""
+    token = state.set(None)
+    try:
+        yield
+    finally:
+        state.reset(token)
 
 
 class ProductionTenancyMiddleware:

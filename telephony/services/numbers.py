@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from panbot.errors import Conflict
+from panbot.errors import Conflict, NotFound
 from panbot.events import emit
 from restaurants.models import Business
 from telephony.models import NumberAssignment, PbxTrunk, SipNumber
@@ -63,7 +63,9 @@ def number_update(
         raise TypeError(f"number_update cannot change {', '.join(sorted(unknown))}")
     if config_override_patch is not None and not isinstance(config_override_patch, Mapping):
         raise ValidationError({"config_override": ["The override must be a JSON object of key: value."]})
-    locked = SipNumber.objects.select_for_update().get(pk=sip_number.pk)
+    locked = SipNumber.objects.select_for_update().filter(pk=sip_number.pk).first()
+    if locked is None:  # in a business's scope: reassigned away from it since the caller read it
+        raise NotFound("This number is no longer one of this business's numbers.")
     if config_override_patch is not None:
         # Null values drop out when the override is validated (SipNumber.clean); unknown keys are refused there.
         changes["config_override"] = {**changes.get("config_override", locked.config_override), **config_override_patch}

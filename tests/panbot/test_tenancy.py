@@ -4,8 +4,9 @@ reads its business's rows only, and the platform-wide reads say so."""
 from __future__ import annotations
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.apps import apps
-from django.db import models
+from django.db import connections, models, transaction
 
 from orders.models import MenuItem, Modifier, Order
 from panbot.tenancy import ScopeError, business_scope, in_business_scope, platform_wide, runs_platform_wide
@@ -67,6 +68,48 @@ def test_every_tenant_model_refuses_a_query_outside_a_scope_and_filters_inside_o
             assert model.objects.count() == 0  # the scope's path to the business is a real lookup
             sql = str(model.objects.all().query)
             assert f"= {business.pk}" in sql, sql
+
+
+def test_every_way_of_running_a_query_outside_a_scope_raises(business, make_menu):
+    from django.db.models import Exists, OuterRef
+
+    menu = make_menu(business)
+    before = (MenuItem.objects.filter(is_available=True).count(), Modifier.objects.count())
+    with production_tenancy():
+        attempts = {
+            "exists": lambda: MenuItem.objects.exists(),
+            "exclude().exists": lambda: MenuItem.objects.exclude(pk=0).exists(),
+            "select_related().exists": lambda: MenuItem.objects.select_related("category").exists(),
+            "update": lambda: MenuItem.objects.update(is_available=False),
+            "delete": lambda: Modifier.objects.all().delete(),
+            "values_list": lambda: list(MenuItem.objects.values_list("pk", flat=True)),
+            "explain": lambda: MenuItem.objects.explain(),
+            "related manager": lambda: list(menu.margherita.modifier_groups.all()),
+            "subquery": lambda: Business.objects.filter(pk__in=MenuItem.objects.values("business_id")).exists(),
+            "exists subquery": lambda: Business.objects.filter(Exists(MenuItem.objects.filter(business=OuterRef("pk"))))
+            .exists(),
+            "prefetch": lambda: list(Business.objects.prefetch_related("menu_items")),
+        }  # fmt: skip
+        for name, attempt in attempts.items():
+            with pytest.raises(ScopeError), transaction.atomic():  # update and delete mark it for rollback
+                attempt()
+                pytest.fail(f"{name} ran outside a scope")
+    assert (MenuItem.objects.filter(is_available=True).count(), Modifier.objects.count()) == before  # untouched
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_async_queries_outside_a_scope_raise(business, make_menu):
+    from channels.db import database_sync_to_async as db
+
+    await db(make_menu)(business)
+    with production_tenancy():
+        with pytest.raises(ScopeError):
+            [item async for item in MenuItem.objects.all()]
+        with pytest.raises(ScopeError):
+            await MenuItem.objects.acount()
+        with business_scope(business.pk):
+            assert await MenuItem.objects.acount() > 0
+    await sync_to_async(connections.close_all)()  # the async ORM's thread keeps its connection otherwise
 
 
 def test_a_scope_reads_its_business_rows_only_whatever_the_query_forgot(make_business, make_menu):

@@ -114,7 +114,11 @@ def test_a_whole_call_with_the_agents_tools_and_the_operators_commands_from_no_s
         out = io.StringIO()
         call_command("simulate_call", "--to", "+39 055 123 4567", "--script", str(SCRIPT), stdout=out)
         call_command("analytics_rebuild", "--business", str(demo.pk), stdout=io.StringIO(), stderr=io.StringIO())
+        rules, token = io.StringIO(), io.StringIO()
+        call_command("firewall_rules", stdout=rules)
+        call_command("print_agent_token", "--business", demo.slug, "--name", "Kitchen PC", stdout=token)
     assert "Order placed: ticket number 1" in out.getvalue()
+    assert "table inet panbot" in rules.getvalue() and "pa_" in token.getvalue()
     (order,) = Order.objects.all()
     assert order.business_id == demo.pk and order.status == OrderStatus.NEW
     assert CallHourlyRollup.objects.filter(business=demo).exists()

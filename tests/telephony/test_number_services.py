@@ -107,3 +107,20 @@ def test_simultaneous_patches_of_different_keys_both_stay(make_number, business,
     assert all(outcome == "ok" for outcome, _ in results), results
     number.refresh_from_db()
     assert number.config_override == {"greeting": "Pronto!", "voice": "nova", "language": "en", "max_call_minutes": 5}
+
+
+def test_a_number_reassigned_between_a_tenants_read_and_its_update_is_not_found(
+    make_number, business, outsider_business, stakeholder
+):
+    from panbot.errors import NotFound
+    from panbot.tenancy import business_scope, platform_wide
+
+    number = make_number(business=business, label="Orders")
+    with business_scope(business.pk):
+        seen = SipNumber.objects.get(pk=number.pk)  # the API view's read
+        with platform_wide():  # meanwhile a stakeholder moves it
+            services.number_assign(sip_number=number, business=outsider_business, by=stakeholder)
+        with pytest.raises(NotFound, match="no longer one of this business's numbers"):
+            services.number_update(sip_number=seen, by=None, label="Ours still?")
+    number.refresh_from_db()
+    assert (number.business_id, number.label) == (outsider_business.pk, "Orders")

@@ -12,7 +12,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from panbot.tenancy import runs_platform_wide
 from telephony.edge import firewall
 
 
@@ -53,7 +52,6 @@ class Command(BaseCommand):
         action.add_argument("--check", action="store_true", help="Validate the ruleset with `nft -c -f`.")
         action.add_argument("--apply", action="store_true", help="Load the ruleset with `nft -f` (changes the host).")
 
-    @runs_platform_wide  # an operator's command: every tenant's rows (panbot.tenancy)
     def handle(self, *args: object, **options: object) -> None:
         sip_ports = _ports(str(options["sip_port"])) if options["sip_port"] else list(settings.SIP_PORTS)
         tls_port = options["tls_port"] if options["tls_port"] is not None else settings.SIP_TLS_PORT
