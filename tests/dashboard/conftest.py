@@ -115,6 +115,17 @@ class Live:
         page.wait_for_url(re.compile(lands))
         return page
 
+    def sign_in_italian(self, username: str, password: str, *, lands: str = r"/app/b/\d+/\w+/$", **kwargs):
+        """`sign_in` with the Italian UI chosen (the language cookie) and an Italian browser."""
+        page = self.page(locale="it-IT", **kwargs)
+        page.context.add_cookies([{"name": "django_language", "value": "it", "url": self.url}])
+        page.goto("/app/signin/")
+        page.get_by_label("Nome utente o indirizzo e-mail").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Accedi").click()
+        page.wait_for_url(re.compile(lands))
+        return page
+
 
 def screenshot(page, name: str) -> None:
     """Keep what the page looks like: test-artifacts/screenshots/<name>.png (CI keeps the folder)."""

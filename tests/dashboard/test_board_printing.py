@@ -76,12 +76,7 @@ def test_a_ticket_that_failed_is_marked_on_its_card_and_a_reprint_on_a_working_p
 
 def test_a_failed_reprint_shows_the_failure_again(live, open_all_day):  # noqa: F811
     services.printer_save(printer=Printer(business=open_all_day, name="Cucina", host="127.0.0.1", port=closed_port()))
-    page = live.page(locale="it-IT")
-    page.context.add_cookies([{"name": "django_language", "value": "it", "url": live.url}])
-    page.goto("/app/signin/")
-    page.get_by_label("Nome utente o indirizzo e-mail").fill(STAFF[0])
-    page.get_by_label("Password").fill(STAFF[1])
-    page.get_by_role("button", name="Accedi").click()
+    page = live.sign_in_italian(*STAFF)
     expect(page.locator("[data-feed-state]")).to_have_attribute("data-feed-state", "live")
     phone_order()
     card = page.locator("article.order")

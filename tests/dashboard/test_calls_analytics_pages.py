@@ -160,12 +160,7 @@ def _untranslated(page) -> list[str]:
 
 
 def test_calls_and_analytics_speak_italian_with_italian_dates_and_money(live, calls):
-    page = live.page(locale="it-IT")
-    page.context.add_cookies([{"name": "django_language", "value": "it", "url": live.url}])
-    page.goto("/app/signin/")
-    page.get_by_label("Nome utente o indirizzo e-mail").fill(OWNER[0])
-    page.get_by_label("Password").fill(OWNER[1])
-    page.get_by_role("button", name="Accedi").click()
+    page = live.sign_in_italian(*OWNER)
     nav = page.get_by_role("navigation", name="Principale")
 
     nav.get_by_role("link", name="Chiamate").click()

@@ -262,12 +262,7 @@ def test_an_outsider_cannot_open_another_business_item(live, demo):
 def test_the_item_page_in_italian_shows_and_takes_prices_with_a_comma(live, demo):
     business = demo.businesses["trattoria-da-mario"]
     diavola = MenuItem.objects.get(business=business, name="Diavola")
-    page = live.page(locale="it-IT")
-    page.context.add_cookies([{"name": "django_language", "value": "it", "url": live.url}])
-    page.goto("/app/signin/")
-    page.get_by_label("Nome utente o indirizzo e-mail").fill(OWNER[0])
-    page.get_by_label("Password").fill(OWNER[1])
-    page.get_by_role("button", name="Accedi").click()
+    page = live.sign_in_italian(*OWNER)
     page.get_by_role("navigation", name="Principale").get_by_role("link", name="Menù").click()
     page.get_by_role("link", name="Modifica Diavola").click()
     price = page.get_by_label("Prezzo (€)", exact=True)

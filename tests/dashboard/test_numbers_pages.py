@@ -130,12 +130,7 @@ def test_times_are_shown_in_the_business_zone_not_the_browser_one(live, demo):
     from restaurants.models import Business
 
     Business.objects.filter(pk=_trattoria(demo).pk).update(timezone="America/New_York")
-    page = live.page(locale="it-IT")  # the browser is in Rome (the fixture's timezone_id)
-    page.context.add_cookies([{"name": "django_language", "value": "it", "url": live.url}])
-    page.goto("/app/signin/")
-    page.get_by_label("Nome utente o indirizzo e-mail").fill(OWNER[0])
-    page.get_by_label("Password").fill(OWNER[1])
-    page.get_by_role("button", name="Accedi").click()
+    page = live.sign_in_italian(*OWNER)  # the browser is in Rome (the fixture's timezone_id)
     page.get_by_role("navigation", name="Principale").get_by_role("link", name="Numeri").click()
     updated = page.locator("[data-updated]")
     expect(updated).to_contain_text("Aggiornato alle")
