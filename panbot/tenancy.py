@@ -94,7 +94,8 @@ def tenant_manager(path: str = "business") -> Any:
 def business_scope(business_id: int) -> Iterator[None]:
     """Tenant models read `business_id`'s rows only, and nothing else, until the block ends.
 
-    Refuses anything but a positive id: django-scopes reads a scope of None as "every business".
+    Refuses anything but a positive id here, where the mistake is (a None would surface later as a
+    ScopeError far from it).
     """
     if isinstance(business_id, bool) or not isinstance(business_id, int) or business_id <= 0:
         raise ValueError(f"business_scope() needs a business id, not {business_id!r}")

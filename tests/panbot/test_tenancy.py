@@ -159,6 +159,6 @@ def test_runs_platform_wide_and_in_business_scope_set_the_scope_for_the_call_onl
 
 @pytest.mark.parametrize("bad", [None, 0, -3, "7", True, 7.0])
 def test_a_business_scope_needs_a_business_id(bad):
-    # django-scopes reads a scope of None as "every business": that must never happen by accident.
+    # A business scope names one business: a missing or malformed id is refused where it is passed.
     with pytest.raises(ValueError, match="needs a business id"), business_scope(bad):
         pass
